@@ -1,0 +1,222 @@
+"""Platform-neutral value types shared by the core, the store and the adapters.
+
+Standard library only: every other layer imports these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+
+Lang = Literal["ko", "en"]
+LANGS: tuple[Lang, ...] = ("ko", "en")
+
+Kind = Literal["single", "multi", "truefalse"]
+KINDS: tuple[str, ...] = ("single", "multi", "truefalse")
+
+# SAA-C03 domains: every question names one.
+DOMAINS: tuple[str, ...] = ("secure", "resilient", "performant", "cost")
+# CLF-C02 domains: required on questions that belong to the CLF-C02 track.
+CLF_DOMAINS: tuple[str, ...] = ("concepts", "security", "technology", "billing")
+EXAMS: tuple[str, ...] = ("SAA-C03", "CLF-C02")
+CATEGORIES: tuple[str, ...] = (
+    "storage",
+    "compute",
+    "database",
+    "networking",
+    "security",
+    "integration",
+    "analytics",
+    "management",
+    "ml",
+    "concepts",
+)
+LEVELS: tuple[int, ...] = (1, 2, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text in both languages."""
+
+    ko: str
+    en: str
+
+    def get(self, lang: Lang) -> str:
+        return self.ko if lang == "ko" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    other: str  # topic id
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    topic: str  # the topic file that holds it
+    kind: Kind
+    domain: str
+    level: int
+    prompt: Text
+    choices: tuple[Text, ...]
+    answer: frozenset[int]
+    explanation: Text
+    topics: tuple[str, ...]
+    exams: tuple[str, ...]
+    clf_domain: str | None = None
+
+    def is_correct(self, picked: frozenset[int]) -> bool:
+        return picked == self.answer
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    name: str
+    full_name: str
+    aliases: tuple[str, ...]
+    category: str
+    exams: tuple[str, ...]
+    summary: Text
+    points: tuple[Text, ...]
+    compare: tuple[Compare, ...]
+    related: tuple[str, ...]
+    question_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """Where a message lives on a platform."""
+
+    platform: str
+    team_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    channel: ChannelRef
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    platform: str
+    team_id: str
+    channel_id: str
+    timezone: str = "Asia/Seoul"
+    post_time: time = time(9, 0)
+    close_time: time = time(18, 0)
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday == 0
+    board_day: int = 0
+    board_time: time = time(9, 0)
+    language: Lang = "ko"
+    exam: str = "all"  # "saa" | "clf" | "all"
+    active: bool = False  # True once an admin ran /studybot setup
+    paused: bool = False
+    id: int | None = None  # the store's key
+
+    @property
+    def ref(self) -> ChannelRef:
+        return ChannelRef(self.platform, self.team_id, self.channel_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One daily question in one channel on one local date."""
+
+    id: int
+    channel_key: int
+    local_date: date
+    question_id: str
+    posted_at: datetime | None
+    message_id: str | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOutcome:
+    """What the store says about a click on a daily post."""
+
+    recorded: bool  # False: this user had already answered
+    correct: bool
+    points: int
+    rank: int | None  # 1-based among correct answers, None when wrong
+    picked: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    user_id: str
+    name: str
+    points: int
+    correct: int
+    answered: int
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Who is acting, as the adapter saw them."""
+
+    user_id: str
+    name: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str  # "answer" | "practice" | "share" | "quiz-topic" | ...
+    value: str
+    style: Literal["primary", "secondary", "success", "danger"] = "secondary"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+Visibility = Literal["private", "channel"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a handler returns; each adapter decides how it looks.
+
+    `body` is plain text with light markdown (**bold**, `code`, bullet lines).
+    """
+
+    body: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str | None = None
+    visibility: Visibility = "private"
+    kind: str = "info"  # "card" | "question" | "result" | "board" | "error" | "help" | ...
+    thread: tuple[Reply, ...] = field(default=())  # follow-ups posted under a channel message
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A slash command as typed by a member in a channel."""
+
+    channel: ChannelRef
+    member: Member
+    name: str  # "aws", "quiz", ...
+    args: str = ""
+    lang: Lang | None = None  # the caller's language, if the platform knows it
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button click."""
+
+    channel: ChannelRef
+    member: Member
+    action: str
+    value: str
+    lang: Lang | None = None
