@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import sys
-from pathlib import Path
 
-from bot.core.content import check_bank
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.content import ContentError, check_bank
+from bot.core.ports import StoreError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "config", None), db_path=getattr(args, "db", None))
 
 
 def _content_check(args: argparse.Namespace) -> int:
-    root = Path(args.content) if args.content else Path(__file__).resolve().parent.parent / "content"
-    bank, faults = check_bank(root)
+    settings = _settings(args)
+    bank, faults = check_bank(settings.content_path)
     for fault in faults:
         print(fault, file=sys.stderr if args.json else sys.stdout)
     if args.json:
@@ -23,18 +30,88 @@ def _content_check(args: argparse.Namespace) -> int:
     return 1 if faults else 0
 
 
+def _lookup(args: argparse.Namespace) -> int:
+    from bot.app import load_library
+    from bot.platforms.console import render_text
+
+    library = load_library(_settings(args))
+    result = library.lookup.find(args.query)
+    if args.json:
+        topic = result.topic
+        print(
+            json.dumps(
+                {
+                    "id": topic.id if topic else None,
+                    "name": topic.name if topic else None,
+                    "score": round(result.score, 1),
+                    "suggestions": [{"id": t.id, "name": t.name} for t in result.suggestions],
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif result.topic is not None:
+        print(render_text(library.views.card(result.topic, args.lang)))
+    else:
+        print(render_text(library.views.not_found(args.query, result.suggestions, args.lang)))
+    return 0 if result.topic is not None else 1
+
+
+def _console(args: argparse.Namespace) -> int:
+    from bot.app import run_console
+
+    settings = _settings(args)
+    lang = args.lang or settings.console_language
+    user = args.user or settings.console_user
+    return asyncio.run(run_console(settings, user, lang, sys.stdin, sys.stdout))
+
+
+def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
+    parser.add_argument("--config", metavar="PATH", help="a TOML file laid over config/default.toml")
+    if db:
+        parser.add_argument("--db", metavar="PATH", help="the SQLite database (default: data/studybot.db)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="studybot")
+    parser = argparse.ArgumentParser(prog="studybot", description="An AWS certification study bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    console = sub.add_parser("console", help="a channel in this terminal (no tokens needed)")
+    _add_common(console, db=True)
+    console.add_argument("--user", help="your name in the channel")
+    console.add_argument("--lang", choices=("ko", "en"))
+    console.set_defaults(func=_console)
+
+    lookup = sub.add_parser("lookup", help="print the card for an AWS service or concept")
+    _add_common(lookup, db=False)
+    lookup.add_argument("query")
+    lookup.add_argument("--json", action="store_true")
+    lookup.add_argument("--lang", choices=("ko", "en"), default="ko")
+    lookup.set_defaults(func=_lookup)
+
     content = sub.add_parser("content", help="work with the question bank")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     check = content_sub.add_parser("check", help="validate content/")
+    _add_common(check, db=False)
     check.add_argument("--json", action="store_true")
-    check.add_argument("--content", help="content folder (default: the bundled one)")
     check.set_defaults(func=_content_check)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except (ConfigError, StoreError) as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        print("studybot: the question bank has faults; run `studybot content check`:", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

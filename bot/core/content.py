@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -210,7 +211,9 @@ class _FileChecker:
             self.fault(_line_of(data, "id"), f"id '{topic_id}' does not match the file name")
         category = str(data.get("category", ""))
         if category not in CATEGORIES:
-            self.fault(_line_of(data, "category"), f"category '{category}' is not one of {', '.join(CATEGORIES)}")
+            self.fault(
+                _line_of(data, "category"), f"category '{category}' is not one of {', '.join(CATEGORIES)}"
+            )
         elif self.path.parent.name != category:
             self.fault(_line_of(data, "category"), f"category '{category}' does not match the folder")
         exams = self.exams(data, required=True)
@@ -293,7 +296,9 @@ class _FileChecker:
             self.fault(_line_of(raw, "kind"), f"{qid}: kind {kind!r} is not one of {', '.join(KINDS)}")
         domain = raw.get("domain")
         if domain not in DOMAINS:
-            self.fault(_line_of(raw, "domain"), f"{qid}: domain {domain!r} is not one of {', '.join(DOMAINS)}")
+            self.fault(
+                _line_of(raw, "domain"), f"{qid}: domain {domain!r} is not one of {', '.join(DOMAINS)}"
+            )
         level = raw.get("level")
         if level not in LEVELS:
             self.fault(_line_of(raw, "level"), f"{qid}: level {level!r} must be 1, 2 or 3")
@@ -331,20 +336,22 @@ class _FileChecker:
             self.fault(line, f"{qid}: a truefalse question has exactly 2 choices")
         if kind in ("single", "multi") and not 3 <= len(choices) <= 6:
             self.fault(line, f"{qid}: a {kind} question has 3 to 6 choices")
-        seen: set[str] = set()
+        seen: dict[str, set[str]] = {"ko": set(), "en": set()}
         for choice in choices:
-            for text in (choice.ko, choice.en):
+            for lang, text in (("ko", choice.ko), ("en", choice.en)):
                 norm = _normalize(text)
                 if any(b in text.casefold() for b in BANNED_CHOICES):
                     self.fault(line, f"{qid}: choice '{text}' is a catch-all; use a real AWS answer")
-                if norm and norm in seen:
+                if norm and norm in seen[lang]:
                     self.fault(line, f"{qid}: choice '{text}' appears twice")
-                seen.add(norm)
+                seen[lang].add(norm)
 
     def answer(self, raw: dict[str, Any], qid: str, kind: Any, n_choices: int) -> frozenset[int]:
         value = raw.get("answer")
         line = _line_of(raw, "answer")
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
             self.fault(line, f"{qid}: answer must be a list of choice indexes (0-based)")
             return frozenset()
         picked = frozenset(value)
@@ -382,6 +389,7 @@ def check_bank(root: Path) -> tuple[QuestionBank, list[Fault]]:
     topic_files: dict[str, str] = {}
     question_lines: dict[str, tuple[str, int]] = {}
     refs: list[tuple[str, str, int]] = []  # (file, topic id, line)
+    alias_lines: dict[str, int] = {}
     files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
     if not files:
         faults.append(Fault(str(root), 0, "no topic files found"))
@@ -400,10 +408,13 @@ def check_bank(root: Path) -> tuple[QuestionBank, list[Fault]]:
         if topic is None or not topic.id:
             continue
         if topic.id in topics:
-            faults.append(Fault(label, _line_of(data, "id"), f"topic id '{topic.id}' also in {topic_files[topic.id]}"))
+            faults.append(
+                Fault(label, _line_of(data, "id"), f"topic id '{topic.id}' also in {topic_files[topic.id]}")
+            )
             continue
         topics[topic.id] = topic
         topic_files[topic.id] = label
+        alias_lines[topic.id] = _line_of(data, "aliases")
         for i, q in enumerate(file_questions):
             qline = _line_of(data.get("questions"), i)
             if q.id in questions:
@@ -415,7 +426,7 @@ def check_bank(root: Path) -> tuple[QuestionBank, list[Fault]]:
     faults.extend(
         Fault(label, line, f"unknown topic '{ref}'") for label, ref, line in refs if ref not in topics
     )
-    faults.extend(_cross_checks(topics, questions, topic_files, question_lines))
+    faults.extend(_cross_checks(topics, questions, topic_files, question_lines, alias_lines))
     bank = QuestionBank(MappingProxyType(topics), MappingProxyType(questions))
     return bank, faults
 
@@ -425,17 +436,23 @@ def _cross_checks(
     questions: dict[str, Question],
     topic_files: dict[str, str],
     question_lines: dict[str, tuple[str, int]],
+    alias_lines: dict[str, int],
 ) -> list[Fault]:
     """Rules across files: aliases that name two topics, prompts asked twice."""
     faults: list[Fault] = []
-    alias_owner: dict[str, str] = {}
+    # Ids and names are claimed first, so a clash is blamed on the alias, not on the topic it names.
+    owner_of: dict[str, str] = {}
     for topic in topics.values():
-        label = topic_files[topic.id]
-        for alias in (topic.id, topic.name, *topic.aliases):
-            key = _normalize(alias)
-            owner = alias_owner.setdefault(key, topic.id)
+        for name in (topic.id, topic.name):
+            owner_of.setdefault(_normalize(name), topic.id)
+    for topic in topics.values():
+        label, line = topic_files[topic.id], alias_lines.get(topic.id, 1)
+        for alias in topic.aliases:
+            owner = owner_of.setdefault(_normalize(alias), topic.id)
             if owner != topic.id:
-                faults.append(Fault(label, 1, f"alias '{alias}' of '{topic.id}' is also a name of '{owner}'"))
+                faults.append(
+                    Fault(label, line, f"alias '{alias}' of '{topic.id}' is also a name of '{owner}'")
+                )
     prompts: dict[str, str] = {}
     for q in questions.values():
         label, line = question_lines[q.id]

@@ -1,0 +1,126 @@
+"""`/studybot ...`: help and status for everyone; channel settings and manual posting for admins."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core.models import ChannelSettings, Field, Reply
+from bot.core.ports import Store
+from bot.core.quiz import PostResult, Quiz
+from bot.core.router import Context, Router
+from bot.core.settings import SettingError, apply_setting, format_days
+from bot.core.views import Views
+
+log = logging.getLogger(__name__)
+
+SettingsListener = Callable[[ChannelSettings], Awaitable[None]]
+# For /studybot status: the next post, close and board times of a channel, if a scheduler runs.
+NextTimes = Callable[[ChannelSettings], dict[str, datetime | None]]
+
+SETTING_COMMANDS = ("time", "close", "timezone", "days", "board", "language", "exam")
+ADMIN_ONLY = (*SETTING_COMMANDS, "setup", "pause", "resume", "post-now", "close-now")
+PUBLIC = ("help", "status")
+
+
+class Admin:
+    def __init__(self, *, router: Router, store: Store, quiz: Quiz, views: Views) -> None:
+        self.router = router
+        self.store = store
+        self.quiz = quiz
+        self.views = views
+        self.listeners: list[SettingsListener] = []
+        self.next_times: NextTimes | None = None
+
+    def on_settings_changed(self, listener: SettingsListener) -> None:
+        self.listeners.append(listener)
+
+    async def handle(self, ctx: Context, args: str) -> Reply:
+        sub, _, rest = args.partition(" ")
+        sub = sub.lower() or "help"
+        if sub not in ADMIN_ONLY and sub not in PUBLIC:
+            return self.views.error(
+                ctx.lang, "admin.unknown", name=sub[:40], subcommands=", ".join((*PUBLIC, *ADMIN_ONLY))
+            )
+        if sub in ADMIN_ONLY and not ctx.member.is_admin:
+            return self.views.error(ctx.lang, "admin.not_admin", command=f"/studybot {sub}")
+        if sub == "help":
+            return self.views.info(ctx.lang, "help.body")
+        if sub == "status":
+            return self.status(ctx.channel, ctx)
+        if sub in SETTING_COMMANDS:
+            return await self.change(ctx, sub, rest.strip())
+        return await getattr(self, sub.replace("-", "_"))(ctx)
+
+    async def _save(self, settings: ChannelSettings) -> ChannelSettings:
+        saved = await self.store.save_channel(settings)
+        for listener in self.listeners:
+            try:
+                await listener(saved)
+            except Exception:
+                log.exception("a settings listener failed for channel %s", saved.channel_id)
+        return saved
+
+    async def change(self, ctx: Context, key: str, value: str) -> Reply:
+        if not value:
+            return self.views.error(ctx.lang, f"setting.usage_{key}")
+        try:
+            updated = apply_setting(ctx.channel, key, value)
+        except SettingError as exc:
+            return self.views.error(ctx.lang, exc.key, value=exc.value[:60])
+        saved = await self._save(updated)
+        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.changed"))
+
+    async def setup(self, ctx: Context) -> Reply:
+        saved = await self._save(replace(ctx.channel, active=True, paused=False))
+        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.setup_done"))
+
+    async def pause(self, ctx: Context) -> Reply:
+        saved = await self._save(replace(ctx.channel, paused=True))
+        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.paused"))
+
+    async def resume(self, ctx: Context) -> Reply:
+        saved = await self._save(replace(ctx.channel, paused=False))
+        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.resumed"))
+
+    async def post_now(self, ctx: Context) -> Reply:
+        channel = await self.router.saved_channel(ctx)
+        result = await self.quiz.post_daily(channel)
+        key = "admin.posted" if result is PostResult.POSTED else "admin.already_posted"
+        return self.views.info(ctx.lang, key)
+
+    async def close_now(self, ctx: Context) -> Reply:
+        if ctx.channel.id is None:
+            return self.views.info(ctx.lang, "admin.nothing_open")
+        closed = await self.quiz.close_open_posts(ctx.channel)
+        return self.views.info(ctx.lang, "admin.closed" if closed else "admin.nothing_open", count=closed)
+
+    def status(self, settings: ChannelSettings, ctx: Context) -> Reply:
+        t = self.views.t
+        lang = ctx.lang
+        state = (
+            "status.paused"
+            if settings.paused
+            else ("status.active" if settings.active else "status.inactive")
+        )
+        fields = [
+            Field(t(lang, "status.state"), t(lang, state), inline=True),
+            Field(t(lang, "status.timezone"), settings.timezone, inline=True),
+            Field(t(lang, "status.days"), format_days(settings.days), inline=True),
+            Field(t(lang, "status.post_time"), settings.post_time.strftime("%H:%M"), inline=True),
+            Field(t(lang, "status.close_time"), settings.close_time.strftime("%H:%M"), inline=True),
+            Field(
+                t(lang, "status.board"),
+                f"{format_days((settings.board_day,))} {settings.board_time:%H:%M}",
+                inline=True,
+            ),
+            Field(t(lang, "status.language"), settings.language, inline=True),
+            Field(t(lang, "status.exam"), settings.exam, inline=True),
+        ]
+        if self.next_times is not None and settings.active:
+            for key, moment in self.next_times(settings).items():
+                value = moment.strftime("%Y-%m-%d %H:%M %Z") if moment else t(lang, "status.none")
+                fields.append(Field(t(lang, f"status.next_{key}"), value, inline=True))
+        return Reply(title=t(lang, "status.title"), body="", fields=tuple(fields), kind="status")

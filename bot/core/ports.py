@@ -1,0 +1,134 @@
+"""The interfaces the core needs from the outside world: a chat platform, a store and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.core.models import (
+    AnswerOutcome,
+    BoardRow,
+    ChannelRef,
+    ChannelSettings,
+    MessageRef,
+    Post,
+    Reply,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware datetime in UTC."""
+        ...
+
+
+class ChatPlatform(Protocol):
+    """What the core asks of Discord, Slack or the console."""
+
+    async def post(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """Post `reply` in the channel, and its `thread` replies under it."""
+        ...
+
+    async def edit(self, message: MessageRef, reply: Reply) -> None:
+        """Replace a posted message with `reply`; post its `thread` replies under it."""
+        ...
+
+    async def send_private(self, channel: ChannelRef, user_id: str, reply: Reply) -> None: ...
+
+
+class StoreError(Exception):
+    """The store could not do what was asked; the message is safe to show an operator."""
+
+
+class Store(Protocol):
+    # channels and members
+    async def get_channel(self, ref: ChannelRef) -> ChannelSettings | None: ...
+
+    async def save_channel(self, settings: ChannelSettings) -> ChannelSettings: ...
+
+    async def active_channels(self) -> list[ChannelSettings]: ...
+
+    async def remember_member(self, platform: str, user_id: str, name: str) -> None: ...
+
+    # daily posts
+    async def claim_post(
+        self, channel_key: int, local_date: date, question_id: str, now: datetime
+    ) -> Post | None:
+        """Insert the day's post; None when this channel already has one for that date."""
+        ...
+
+    async def mark_posted(self, post_id: int, message_id: str, now: datetime) -> None: ...
+
+    async def release_post(self, post_id: int) -> None:
+        """Forget a claimed post that could not be sent, so a later attempt can make it."""
+        ...
+
+    async def get_post(self, post_id: int) -> Post | None: ...
+
+    async def post_on(self, channel_key: int, local_date: date) -> Post | None: ...
+
+    async def open_posts(self, channel_key: int) -> list[Post]: ...
+
+    async def claim_close(self, post_id: int, now: datetime) -> bool:
+        """Mark a post closed; False when it already was (someone else reveals it)."""
+        ...
+
+    async def reopen_post(self, post_id: int) -> None:
+        """Undo claim_close when the reveal could not be sent."""
+        ...
+
+    async def latest_post(self, channel_key: int) -> Post | None: ...
+
+    async def used_question_ids(self, channel_key: int) -> set[str]: ...
+
+    # answers
+    async def record_answer(
+        self,
+        post: Post,
+        user_id: str,
+        picked: frozenset[int],
+        correct: bool,
+        base_points: int,
+        bonuses: Sequence[int],
+        now: datetime,
+    ) -> AnswerOutcome:
+        """The first answer of a user to a post counts; the rank bonus is decided in the same write."""
+        ...
+
+    async def answers_to(self, post_id: int) -> list[tuple[str, str, frozenset[int], bool, int, datetime]]:
+        """(user_id, name, picked, correct, points, answered_at) in answer order."""
+        ...
+
+    async def answer_count(self, post_id: int) -> int: ...
+
+    async def record_practice(
+        self,
+        channel_key: int,
+        user_id: str,
+        question_id: str,
+        picked: frozenset[int],
+        correct: bool,
+        now: datetime,
+    ) -> None: ...
+
+    # boards
+    async def board(
+        self, channel_key: int, start: datetime | None, end: datetime | None, limit: int
+    ) -> list[BoardRow]: ...
+
+    async def rank_of(
+        self, channel_key: int, user_id: str, start: datetime | None, end: datetime | None
+    ) -> tuple[int, BoardRow] | None: ...
+
+    async def correct_dates(self, channel_key: int, user_id: str) -> list[date]:
+        """Local dates of the channel's posts this user answered correctly."""
+        ...
+
+    async def post_dates(self, channel_key: int) -> list[date]: ...
+
+    async def history(self, channel_key: int, user_id: str) -> list[tuple[str, bool, datetime, str]]:
+        """(question_id, correct, answered_at, "daily" | "practice"), oldest first."""
+        ...
+
+    async def find_member(self, platform: str, text: str) -> tuple[str, str] | None: ...

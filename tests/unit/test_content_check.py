@@ -1,0 +1,91 @@
+"""The content check: faults name file and line; the shipped bank passes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.config import DEFAULT_CONTENT
+from bot.core.content import check_bank
+from tests.conftest import FIXTURE_CONTENT
+
+
+def test_the_shipped_bank_has_no_faults():
+    bank, faults = check_bank(DEFAULT_CONTENT)
+    assert faults == [], "\n".join(str(f) for f in faults[:30])
+    assert len(bank.topics) >= 5
+
+
+def copy_fixture(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, root)
+    return root
+
+
+def test_a_malformed_file_fails_naming_file_and_line(tmp_path):
+    root = copy_fixture(tmp_path)
+    path = root / "storage" / "s3.yaml"
+    text = path.read_text(encoding="utf-8").replace("answer: [1]", "answer: [7]")
+    path.write_text(text, encoding="utf-8")
+    _, faults = check_bank(root)
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "answer: [7]" in row)
+    assert [str(f) for f in faults] == [
+        f"content/storage/s3.yaml:{line}: s3-001: answer index 7 is out of range (0..3)"
+    ]
+
+
+def test_every_rule_is_checked(tmp_path):
+    root = copy_fixture(tmp_path)
+    bad = root / "storage" / "bad.yaml"
+    bad.write_text(
+        """id: bad
+name: Bad
+full_name: Bad topic
+aliases: [efs]
+category: storage
+exams: [SAA-C03, DVA-C02]
+summary: {ko: "", en: "x"}
+points: []
+related: [nowhere]
+questions:
+  - id: efs-001
+    kind: single
+    domain: speed
+    level: 4
+    prompt: {ko: "가장 저렴한 S3 스토리지 클래스는?", en: "x"}
+    choices:
+      - {ko: "a", en: "a"}
+      - {ko: "b", en: "All of the above"}
+    answer: [0, 1]
+    explanation: {ko: "a", en: "a"}
+    topics: [bad]
+    colour: red
+""",
+        encoding="utf-8",
+    )
+    _, faults = check_bank(root)
+    messages = "\n".join(str(f) for f in faults)
+    for expected in [
+        "exam 'DVA-C02' is not one of",
+        "summary is missing its 'ko' text",
+        "'points' must be a list of at least 1",
+        "unknown topic 'nowhere'",
+        "question id 'efs-001' also at",
+        "domain 'speed' is not one of",
+        "level 4 must be 1, 2 or 3",
+        "a single question has 3 to 6 choices",
+        "is a catch-all",
+        "a single question has exactly one answer",
+        "unknown key 'colour' in question",
+        "alias 'efs' of 'bad' is also a name of 'efs'",
+        "same prompt as",
+    ]:
+        assert expected in messages, expected
+    assert all(f.file.startswith("content/storage/") and f.line > 0 for f in faults)
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path):
+    root = copy_fixture(tmp_path)
+    (root / "storage" / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
+    _, faults = check_bank(root)
+    assert any(f.file == "content/storage/broken.yaml" and "not valid YAML" in f.message for f in faults)
