@@ -21,8 +21,9 @@ Scoring (0..100) keeps the best of four signals per topic:
   MATCH_THRESHOLD, so that alone it only suggests;
 - a key starts at a word of the query ("보안그룹이란", "s3 bucket"): 55..95 by coverage.
 A topic is returned when an exact key names it (100), or when the query has ACCEPT_MIN_CHARS
-normalized characters, its score reaches MATCH_THRESHOLD and it leads the best other topic by
-MATCH_MARGIN; otherwise the best topics are "did you mean" suggestions.
+normalized characters, its score reaches MATCH_THRESHOLD (or its key is one substitution away)
+and it leads the best other topic by MATCH_MARGIN; otherwise the best topics are "did you mean"
+suggestions.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ from bot.core.models import Topic
 
 MAX_QUERY_CHARS = 100  # raw characters of a query that are looked at
 MAX_MATCH_CHARS = 160  # normalized (jamo) characters that are matched
-# 80: one wrong jamo in a two-syllable Korean word ("람디" for "람다", 5 jamo) is exactly 80.
-MATCH_THRESHOLD = 80.0
+# A fuzzy match needs 85, or to be one substitution (two Indel edits) away in a short word: one
+# wrong jamo in a two-syllable Korean word ("람디" for "람다", 5 jamo each) scores only 80.
+MATCH_THRESHOLD = 85.0
+ONE_SUBSTITUTION = 2.0
 ACCEPT_MIN_CHARS = 4  # shorter queries ("ef", "sag") are found only by an exact key
 MATCH_MARGIN = 5.0  # "로드벨런서" is 92 for ELB's "로드밸런서" and 85 for NLB's "l4 로드밸런서"
 SUGGEST_FLOOR = 55.0  # weaker candidates ("x" -> "dax" is 50) are not worth suggesting
@@ -124,7 +127,7 @@ def _normalize(text: str) -> tuple[str, tuple[int, ...]]:
 
 def _drop_mistyped_prefix(words: list[str]) -> list[str]:
     """Words without a first word that is one or two edits away from a prefix ("amazn", "aw")."""
-    if len(words) < 2:
+    if len(words) < 2 or words[0] in _PREFIXES:  # an exact prefix is cut from the compact text
         return words
     for prefix in _PREFIXES:
         allowed = 1 if len(prefix) <= 3 else 2
@@ -183,14 +186,10 @@ class LookupIndex:
         self._key_lengths: tuple[int, ...] = tuple(sorted({len(k) for k in self._keys}))
         self._prefix_texts, self._prefix_keys, self._prefix_heads = self._prefix_table()
         self._alphabetical: tuple[int, ...] = tuple(
-            sorted(
-                range(len(self._topics)), key=lambda t: (self._topics[t].name.casefold(), self._topics[t].id)
-            )
+            sorted(range(len(self._topics)), key=lambda t: (self._topics[t].name.casefold(), self._topics[t].id))
         )
 
-    def _add_key(
-        self, raw: str, topic: int, kind: int, alias: str | None, seen: dict[tuple[str, int], int]
-    ) -> None:
+    def _add_key(self, raw: str, topic: int, kind: int, alias: str | None, seen: dict[tuple[str, int], int]) -> None:
         text, starts = _normalize(raw)
         if not text:
             return
@@ -226,7 +225,7 @@ class LookupIndex:
         best = self._candidates(text, starts, FIND_PREFIX_MIN)
         ranked = self._rank(best)
         winner = self._exact_winner(text)
-        if winner is None and ranked and len(text) >= ACCEPT_MIN_CHARS and self._clear_lead(ranked, best):
+        if winner is None and ranked and len(text) >= ACCEPT_MIN_CHARS and self._clear_lead(text, ranked, best):
             winner = ranked[0]
         top = winner if winner is not None else ranked[0] if ranked else None
         others = [t for t in ranked if t != winner and best[t][0] >= SUGGEST_FLOOR]
@@ -242,9 +241,7 @@ class LookupIndex:
             return []
         normalized, starts = _normalize(text)
         if not normalized:
-            return [
-                (_label(self._topics[t].name, None), self._topics[t].id) for t in self._alphabetical[:limit]
-            ]
+            return [(_label(self._topics[t].name, None), self._topics[t].id) for t in self._alphabetical[:limit]]
         best = self._candidates(normalized, starts, 1)
         choices: list[tuple[str, str]] = []
         for t in self._rank(best)[:limit]:
@@ -257,9 +254,7 @@ class LookupIndex:
 
     # --- scoring ------------------------------------------------------------------------------
 
-    def _candidates(
-        self, text: str, starts: tuple[int, ...], prefix_min: int
-    ) -> dict[int, tuple[float, int]]:
+    def _candidates(self, text: str, starts: tuple[int, ...], prefix_min: int) -> dict[int, tuple[float, int]]:
         """Best (score, key index) per topic index, from every signal."""
         best: dict[int, tuple[float, int]] = {}
         for key in self._exact.get(text, ()):
@@ -293,9 +288,7 @@ class LookupIndex:
             self._offer(best, self._prefix_keys[i], score)
             i += 1
 
-    def _contained_signal(
-        self, best: dict[int, tuple[float, int]], text: str, starts: tuple[int, ...]
-    ) -> None:
+    def _contained_signal(self, best: dict[int, tuple[float, int]], text: str, starts: tuple[int, ...]) -> None:
         """Keys found inside the query, starting at one of its words ("s3 bucket", "efs가 뭐야")."""
         for start in starts[:CONTAINED_STARTS]:
             for length in self._key_lengths:
@@ -303,7 +296,7 @@ class LookupIndex:
                 if end > len(text):
                     break
                 if start == 0 and end == len(text):
-                    continue  # the whole query: an exact hit, scored by ratio already
+                    continue  # the whole query: an exact hit, offered at 100 already
                 for key in self._exact.get(text[start:end], ()):
                     self._offer(best, key, CONTAINED_BASE + CONTAINED_SPAN * length / len(text))
 
@@ -319,7 +312,9 @@ class LookupIndex:
         topics = {self._key_topic[k] for k in keys if self._key_kind[k] == top}
         return topics.pop() if len(topics) == 1 else None
 
-    def _clear_lead(self, ranked: list[int], best: dict[int, tuple[float, int]]) -> bool:
-        first = best[ranked[0]][0]
+    def _clear_lead(self, text: str, ranked: list[int], best: dict[int, tuple[float, int]]) -> bool:
+        """The best topic scores enough and is clearly ahead of the best other topic."""
+        first, key = best[ranked[0]]
         second = best[ranked[1]][0] if len(ranked) > 1 else 0.0
-        return first >= MATCH_THRESHOLD and first - second >= MATCH_MARGIN
+        one_edit = 100.0 * (1.0 - ONE_SUBSTITUTION / (len(text) + len(self._keys[key])))
+        return first >= min(MATCH_THRESHOLD, one_edit) and first - second >= MATCH_MARGIN
