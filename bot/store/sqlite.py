@@ -1,8 +1,9 @@
 """The Store on SQLite through aiosqlite: WAL, foreign keys, one connection, SQL migrations.
 
-Answers arrive in bursts (a whole team clicks within a minute of the post), so they go through a
-small writer task that commits every answer waiting at that moment in one transaction. A caller's
-future resolves only after COMMIT, so nothing is confirmed to a member before it is durable.
+Writes arrive in bursts (a whole team clicks within a minute of the post), so every write goes through
+one writer task that commits everything waiting at that moment in one transaction: one fsync for a
+burst instead of one per click. A caller's future resolves only after COMMIT, so nothing is confirmed
+to a member before it is durable.
 """
 
 from __future__ import annotations
@@ -93,6 +94,13 @@ def _post_from_row(row: sqlite3.Row) -> Post:
 
 
 @dataclass
+class _Statement:
+    sql: str
+    params: Sequence[Any]
+    future: asyncio.Future[tuple[list[sqlite3.Row], int]] = field(repr=False)
+
+
+@dataclass
 class _PendingAnswer:
     post: Post
     user_id: str
@@ -110,8 +118,7 @@ class SqliteStore:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
-        self._write_lock = asyncio.Lock()
-        self._pending: list[_PendingAnswer] = []
+        self._pending: list[_Statement | _PendingAnswer] = []
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
@@ -135,7 +142,7 @@ class SqliteStore:
         except BaseException:
             await conn.close()
             raise
-        store._writer = asyncio.create_task(store._answer_writer(), name="studybot-answer-writer")
+        store._writer = asyncio.create_task(store._write_loop(), name="studybot-writer")
         return store
 
     async def _configure(self, synchronous: str) -> None:
@@ -161,9 +168,7 @@ class SqliteStore:
         for version, name, sql in migrations[current:]:
             log.info("applying migration %s", name)
             try:
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;"
-                )
+                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     await self._conn.execute("ROLLBACK")
@@ -185,21 +190,23 @@ class SqliteStore:
     # --- helpers ----------------------------------------------------------------------------
 
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)  # one hop to the database thread, not three
+        return next(iter(rows), None)
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[sqlite3.Row], int]:
-        """One statement in its own transaction, serialized with every other write: (rows, rowcount)."""
-        async with self._write_lock:
-            try:
-                async with self._conn.execute(sql, params) as cursor:
-                    rows = list(await cursor.fetchall())
-                    return rows, cursor.rowcount
-            except sqlite3.Error as exc:
-                raise StoreError(f"could not save to the database: {exc}") from exc
+        """One statement, committed with whatever else is waiting: (rows it returned, rowcount)."""
+        future: asyncio.Future[tuple[list[sqlite3.Row], int]] = asyncio.get_running_loop().create_future()
+        self._enqueue(_Statement(sql, params, future))
+        return await future
+
+    def _enqueue(self, job: _Statement | _PendingAnswer) -> None:
+        if self._closed:
+            raise StoreError("the database is closed")
+        self._pending.append(job)
+        self._wakeup.set()
 
     # --- channels and members ---------------------------------------------------------------
 
@@ -242,9 +249,7 @@ class SqliteStore:
 
     # --- daily posts ------------------------------------------------------------------------
 
-    async def claim_post(
-        self, channel_key: int, local_date: date, question_id: str, now: datetime
-    ) -> Post | None:
+    async def claim_post(self, channel_key: int, local_date: date, question_id: str, now: datetime) -> Post | None:
         rows, _ = await self._write(
             """
             INSERT INTO posts (channel_key, local_date, question_id, claimed_at) VALUES (?, ?, ?, ?)
@@ -314,97 +319,97 @@ class SqliteStore:
         bonuses: Sequence[int],
         now: datetime,
     ) -> AnswerOutcome:
-        if self._closed:
-            raise StoreError("the database is closed")
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append(
-            _PendingAnswer(post, user_id, picked, correct, base_points, bonuses, now, future)
-        )
-        self._wakeup.set()
+        self._enqueue(_PendingAnswer(post, user_id, picked, correct, base_points, bonuses, now, future))
         return await future
 
-    async def _answer_writer(self) -> None:
+    async def _write_loop(self) -> None:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             batch, self._pending = self._pending, []
             if batch:
-                await self._commit_answers(batch)
+                await self._commit(batch)
             elif self._closed:
                 return
 
-    async def _commit_answers(self, batch: list[_PendingAnswer]) -> None:
+    async def _commit(self, batch: list[_Statement | _PendingAnswer]) -> None:
+        """Run a batch in one transaction; resolve every future only after COMMIT."""
+        statements = [job for job in batch if isinstance(job, _Statement)]
+        answers = [job for job in batch if isinstance(job, _PendingAnswer)]
+        results: list[tuple[asyncio.Future[Any], Any]] = []
         try:
-            async with self._write_lock:
-                outcomes = await self._write_answer_batch(batch)
-        except Exception as exc:  # every waiter hears of the failure; nothing was committed
-            error = exc if isinstance(exc, StoreError) else StoreError(f"could not save the answer: {exc}")
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(error)
-            return
-        for item, outcome in zip(batch, outcomes, strict=True):
-            if not item.future.done():
-                item.future.set_result(outcome)
-
-    async def _write_answer_batch(self, batch: list[_PendingAnswer]) -> list[AnswerOutcome]:
-        post_ids = sorted({item.post.id for item in batch})
-        marks = ",".join("?" * len(post_ids))
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            existing = {
-                (r["post_id"], r["user_id"]): r
-                for r in await self._fetchall(
-                    f"SELECT post_id, user_id, picked, correct, points FROM answers WHERE post_id IN ({marks})",
-                    post_ids,
-                )
-            }
-            correct_so_far = {post_id: 0 for post_id in post_ids}
-            for row in existing.values():
-                correct_so_far[row["post_id"]] += row["correct"]
-            rows, outcomes = [], []
-            for item in batch:
-                key = (item.post.id, item.user_id)
-                if key in existing:
-                    row = existing[key]
-                    outcomes.append(
-                        AnswerOutcome(
-                            False, bool(row["correct"]), row["points"], None, decode_picked(row["picked"])
-                        )
-                    )
-                    continue
-                rank, points = None, 0
-                if item.correct:
-                    correct_so_far[item.post.id] += 1
-                    rank = correct_so_far[item.post.id]
-                    points = item.base_points + (item.bonuses[rank - 1] if rank <= len(item.bonuses) else 0)
-                existing[key] = {
-                    "correct": int(item.correct),
-                    "points": points,
-                    "picked": encode_picked(item.picked),
-                }
-                rows.append(
-                    (
-                        item.post.id,
-                        item.user_id,
-                        item.post.channel_key,
-                        encode_picked(item.picked),
-                        int(item.correct),
-                        points,
-                        to_ms(item.now),
-                    )
-                )
-                outcomes.append(AnswerOutcome(True, item.correct, points, rank, item.picked))
-            await self._conn.executemany(
-                "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            await self._conn.execute("BEGIN IMMEDIATE")
+            for job in statements:
+                try:
+                    async with self._conn.execute(job.sql, job.params) as cursor:
+                        results.append((job.future, (list(await cursor.fetchall()), cursor.rowcount)))
+                except sqlite3.IntegrityError as exc:  # this statement alone is refused
+                    results.append((job.future, StoreError(f"could not save to the database: {exc}")))
+            if answers:
+                outcomes = await self._write_answers(answers)
+                results.extend((job.future, outcome) for job, outcome in zip(answers, outcomes, strict=True))
             await self._conn.execute("COMMIT")
-        except BaseException:
+        except Exception as exc:  # nothing of the batch was committed: every waiter hears of it
             if self._conn.in_transaction:
                 await self._conn.execute("ROLLBACK")
-            raise
+            log.error("a write batch of %d failed: %s", len(batch), exc)
+            error = exc if isinstance(exc, StoreError) else StoreError(f"could not save to the database: {exc}")
+            results = [(job.future, error) for job in batch]
+        for future, outcome in results:
+            if future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    async def _write_answers(self, batch: list[_PendingAnswer]) -> list[AnswerOutcome]:
+        """Inside the open transaction: first answer per member counts, ranks decided in order."""
+        post_ids = sorted({item.post.id for item in batch})
+        marks = ",".join("?" * len(post_ids))
+        existing = {
+            (r["post_id"], r["user_id"]): r
+            for r in await self._fetchall(
+                f"SELECT post_id, user_id, picked, correct, points FROM answers WHERE post_id IN ({marks})",
+                post_ids,
+            )
+        }
+        correct_so_far = dict.fromkeys(post_ids, 0)
+        for row in existing.values():
+            correct_so_far[row["post_id"]] += row["correct"]
+        rows, outcomes = [], []
+        for item in batch:
+            key = (item.post.id, item.user_id)
+            if key in existing:
+                row = existing[key]
+                outcomes.append(
+                    AnswerOutcome(False, bool(row["correct"]), row["points"], None, decode_picked(row["picked"]))
+                )
+                continue
+            rank, points = None, 0
+            if item.correct:
+                correct_so_far[item.post.id] += 1
+                rank = correct_so_far[item.post.id]
+                points = item.base_points + (item.bonuses[rank - 1] if rank <= len(item.bonuses) else 0)
+            existing[key] = {"correct": int(item.correct), "points": points, "picked": encode_picked(item.picked)}
+            rows.append(
+                (
+                    item.post.id,
+                    item.user_id,
+                    item.post.channel_key,
+                    encode_picked(item.picked),
+                    int(item.correct),
+                    points,
+                    to_ms(item.now),
+                )
+            )
+            outcomes.append(AnswerOutcome(True, item.correct, points, rank, item.picked))
+        await self._conn.executemany(
+            "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         return outcomes
 
     async def answers_to(self, post_id: int) -> list[tuple[str, str, frozenset[int], bool, int, datetime]]:
@@ -456,9 +461,7 @@ class SqliteStore:
     def _window(start: datetime | None, end: datetime | None) -> tuple[int, int]:
         return (to_ms(start) if start else 0, to_ms(end) if end else 2**62)
 
-    async def board(
-        self, channel_key: int, start: datetime | None, end: datetime | None, limit: int
-    ) -> list[BoardRow]:
+    async def board(self, channel_key: int, start: datetime | None, end: datetime | None, limit: int) -> list[BoardRow]:
         rows = await self._fetchall(
             """
             SELECT a.user_id, COALESCE(u.name, a.user_id), SUM(a.points) AS points, SUM(a.correct), COUNT(*),
