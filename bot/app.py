@@ -9,7 +9,8 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.core.admin import Admin
-from bot.core.content import QuestionBank, load_bank
+from bot.bank_cache import default_cache_dir, load_bank_cached
+from bot.core.content import QuestionBank
 from bot.core.i18n import Catalog
 from bot.core.lookup import LookupIndex
 from bot.core.models import Lang, Member
@@ -35,8 +36,8 @@ class Library:
     views: Views
 
 
-def load_library(settings: Settings) -> Library:
-    bank = load_bank(settings.content_path)
+def load_library(settings: Settings, *, cache: bool = True) -> Library:
+    bank = load_bank_cached(settings.content_path, default_cache_dir() if cache else None)
     catalog = Catalog.load()
     return Library(bank, LookupIndex(bank.topics.values()), catalog, Views(catalog, bank))
 

@@ -89,3 +89,28 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path):
     (root / "storage" / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
     _, faults = check_bank(root)
     assert any(f.file == "content/storage/broken.yaml" and "not valid YAML" in f.message for f in faults)
+
+
+def test_the_bank_cache_gives_back_the_same_bank_and_notices_any_change(tmp_path):
+    from bot.bank_cache import load_bank_cached
+    from bot.core.content import load_bank
+
+    root = copy_fixture(tmp_path)
+    cache = tmp_path / "cache"
+    fresh = load_bank(root)
+    first = load_bank_cached(root, cache)
+    assert list(cache.glob("bank-*.json"))
+    again = load_bank_cached(root, cache)
+    assert dict(again.topics) == dict(fresh.topics) == dict(first.topics)
+    assert dict(again.questions) == dict(fresh.questions)
+    path = root / "storage" / "s3.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("answer: [1]", "answer: [2]"), encoding="utf-8")
+    changed = load_bank_cached(root, cache)
+    assert changed.questions["s3-001"].answer == frozenset({2})
+    path.write_text(path.read_text(encoding="utf-8").replace("answer: [2]", "answer: [9]"), encoding="utf-8")
+    import pytest
+
+    from bot.core.content import ContentError
+
+    with pytest.raises(ContentError):
+        load_bank_cached(root, cache)
