@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.bank_cache import default_cache_dir, load_bank_cached
 from bot.config import Settings
 from bot.core.admin import Admin
-from bot.bank_cache import default_cache_dir, load_bank_cached
 from bot.core.content import QuestionBank
 from bot.core.i18n import Catalog
 from bot.core.lookup import LookupIndex
