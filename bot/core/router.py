@@ -127,8 +127,11 @@ class Router:
             settings = self._template(channel_ref.platform, channel_ref.team_id, channel_ref.channel_id)
         name = clean_text(member.name)[:80] or member.user_id
         if self._known_names.get((channel_ref.platform, member.user_id)) != name:
-            await self.store.remember_member(channel_ref.platform, member.user_id, name)
-            self._known_names[(channel_ref.platform, member.user_id)] = name
+            try:
+                await self.store.remember_member(channel_ref.platform, member.user_id, name)
+                self._known_names[(channel_ref.platform, member.user_id)] = name
+            except StoreError as exc:  # a name is a nicety: lookups must keep working on a full disk
+                log.warning("could not remember member %s: %s", member.user_id, exc)
         return Context(settings, member, lang or settings.language)
 
     async def saved_channel(self, ctx: Context) -> ChannelSettings:
