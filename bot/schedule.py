@@ -228,16 +228,18 @@ class Scheduler:
     # --- the job functions (the same for APScheduler and the virtual clock) -------------------
 
     async def run_job(self, kind: str, ref: ChannelRef) -> None:
-        """What a fired job does; never raises (a failure is logged with the channel)."""
-        settings = await self.store.get_channel(ref)
-        if settings is None or not settings.active or settings.id is None:
-            return
-        now = self.clock.now()
-        if kind == CLOSE:
-            await self._guarded(settings, self._close_due(settings, now))
-        elif not settings.paused:
-            work = self._post_if_due if kind == POST else self._board_if_due
-            await self._guarded(settings, work(settings, now))
+        """What a fired job does, from the channel's settings as stored now; never raises."""
+        try:
+            settings = await self.store.get_channel(ref)
+            if settings is None or not settings.active or settings.id is None:
+                return
+            now = self.clock.now()
+            if kind == CLOSE:
+                await self._close_due(settings, now)
+            elif not settings.paused:
+                await (self._post_if_due if kind == POST else self._board_if_due)(settings, now)
+        except Exception:
+            log.exception("the %s job failed for %s:%s", kind, ref.platform, ref.channel_id)
 
     async def catch_up(self, channels: list[ChannelSettings] | None = None) -> None:
         """On start: reveal every post past its close time; send what was due inside the grace window."""
@@ -326,12 +328,16 @@ class Scheduler:
                 self.grace.total_seconds() // 60,
             )
             return
+        board = await weekly_board(self.store, self.views, settings, due)
         if not await self.store.claim_board(settings.id, week, now):
             return
-        board = await weekly_board(self.store, self.views, settings, due)
-        message = await self._attempts(
-            f"the weekly board of {week_label}", settings, lambda: self.platform.post(settings.ref, board.reply)
-        )
+        try:
+            message = await self._attempts(
+                f"the weekly board of {week_label}", settings, lambda: self.platform.post(settings.ref, board.reply)
+            )
+        except BaseException:  # cancelled at shutdown: leave no claim behind that nobody will post
+            await self.store.release_board(settings.id, week)
+            raise
         if message is None:
             await self.store.release_board(settings.id, week)
             return

@@ -353,3 +353,17 @@ async def test_a_permanent_platform_error_is_not_retried(bots, caplog):
         await bot.run_until(at(SEOUL, 2026, 11, 24, 9, 30))
     assert bot.sleeps == [] and bot.daily_posts() == []
     assert "failed after 1 attempt(s): ServerError: 403 from the platform" in caplog.text
+
+
+async def test_a_weekly_board_that_fails_for_good_is_released_and_posted_after_a_restart(bots, caplog):
+    platform = FlakyPlatform([])
+    before = await bots.start(at(SEOUL, 2026, 11, 22, 20, 0), platform=platform)
+    await set_up(before)
+    platform.failures = [ConnectionError("platform unavailable")] * 4  # the board goes first at 09:00
+    with caplog.at_level(logging.WARNING, logger="bot.schedule"):
+        await before.run_until(at(SEOUL, 2026, 11, 23, 9, 30))
+    assert before.platform.posts("weekly") == [] and len(before.daily_posts()) == 1
+    assert "the weekly board of 2026-11-16 – 2026-11-22 for test:C1 failed after 4 attempt(s)" in caplog.text
+    await bots.stop(before)
+    after = await bots.start(at(SEOUL, 2026, 11, 23, 10, 0))
+    assert [b.reply.kind for b in after.platform.posts()] == ["weekly"]
