@@ -277,7 +277,10 @@ class Scheduler:
             return
         closes = every[CLOSE].get_next_fire_time(None, due)
         if now - due > self.grace or (closes is not None and now >= closes.astimezone(UTC)):
-            log.warning(
+            # A channel that never had a post was most likely set up after this one was due: no loss.
+            posted_before = await self.store.latest_post(settings.id) is not None
+            log.log(
+                logging.WARNING if posted_before else logging.INFO,
                 "skipped the daily post of %s for %s: it was due at %s and it is now %s, past the %d-minute "
                 "grace window or the close time",
                 label(settings),

@@ -130,7 +130,7 @@ class Line:
     def as_text(self) -> str:
         stamp = f"{self.at:%Y-%m-%d %a %H:%M %Z}"
         if self.kind == "count":
-            return f"[{stamp}] {self.text}"
+            return f"[{stamp}] ✎ {self.text}"
         return f"\n[{stamp}] {self.kind}\n{self.text}"
 
 
@@ -150,7 +150,8 @@ class SimPlatform:
         self._ids = itertools.count(1)
 
     def _record(self, kind: str, reply: Reply) -> None:
-        text = (reply.footer or "") if kind == "count" else render_text(reply)
+        # An answered-count edit only changes the end of the footer ("... · 3 answered").
+        text = (reply.footer or "").rsplit(" · ", 1)[-1] if kind == "count" else render_text(reply)
         line = Line(to_local(self.clock.now(), self.timezone), kind, text)
         self.lines.append(line)
         self.emit(line)
@@ -158,7 +159,7 @@ class SimPlatform:
     async def post(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         self._record(POSTED_KINDS.get(reply.kind, reply.kind), reply)
         for follow_up in reply.thread:
-            self._record("thread", follow_up)
+            self._record(follow_up.kind, follow_up)
         if reply.kind == "question" and reply.buttons and self.on_daily is not None:
             self.on_daily(int(reply.buttons[0].value.partition(":")[0]))
         return MessageRef(channel, str(next(self._ids)))
@@ -247,7 +248,7 @@ class Simulation:
                     if window < 1 or self.rng.random() > ANSWER_RATE:
                         continue
                     delay = min(1 + self.rng.expovariate(1 / sim.typical_delay), window)
-                    runner.at(now + timedelta(minutes=delay), self._answer(core, sim, post_id))
+                    runner.at(now + timedelta(seconds=round(delay * 60)), self._answer(core, sim, post_id))
 
             platform.on_daily = plan_answers
             last = first + timedelta(days=self.options.days)

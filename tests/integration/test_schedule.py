@@ -143,25 +143,38 @@ async def test_a_post_missed_while_down_is_sent_on_start_inside_the_grace_window
 
 
 async def test_a_post_missed_beyond_the_grace_window_is_skipped_and_logged(bots, caplog):
-    before = await bots.start(at(SEOUL, 2026, 11, 22, 20, 0))
+    before = await bots.start(at(SEOUL, 2026, 11, 20, 8, 0))
     await set_up(before)
+    await before.run_until(at(SEOUL, 2026, 11, 20, 20, 0))  # Friday's post and reveal, then down
     await bots.stop(before)
     with caplog.at_level(logging.WARNING, logger="bot.schedule"):
         after = await bots.start(at(SEOUL, 2026, 11, 23, 11, 30))
     assert after.daily_posts() == []
-    assert "skipped the daily post of test:C1 for 2026-11-23" in caplog.text
+    assert "WARNING" in caplog.text and "skipped the daily post of test:C1 for 2026-11-23" in caplog.text
     await after.run_until(at(SEOUL, 2026, 11, 24, 12, 0))  # the next day is on time again
-    assert await posted_times(after, SEOUL) == ["2026-11-24 09:00"]
+    assert await posted_times(after, SEOUL) == ["2026-11-20 09:00", "2026-11-24 09:00"]
 
 
 async def test_a_missed_post_is_not_sent_after_the_close_time(bots, caplog):
-    before = await bots.start(at(SEOUL, 2026, 11, 22, 20, 0))
+    before = await bots.start(at(SEOUL, 2026, 11, 20, 8, 0))
     await set_up(before, "/studybot close 10:00")
+    await before.run_until(at(SEOUL, 2026, 11, 20, 20, 0))
     await bots.stop(before)
     with caplog.at_level(logging.WARNING, logger="bot.schedule"):
         after = await bots.start(at(SEOUL, 2026, 11, 23, 10, 15))  # inside the grace window, after close
     assert after.daily_posts() == []
-    assert "skipped the daily post of test:C1" in caplog.text
+    assert "skipped the daily post of test:C1 for 2026-11-23" in caplog.text
+
+
+async def test_a_channel_set_up_after_its_post_time_is_not_warned_about_on_restart(bots, caplog):
+    before = await bots.start(at(SEOUL, 2026, 11, 23, 20, 0))
+    await set_up(before)
+    await bots.stop(before)
+    with caplog.at_level(logging.INFO, logger="bot.schedule"):
+        after = await bots.start(at(SEOUL, 2026, 11, 23, 21, 0))
+    assert after.daily_posts() == []
+    assert "skipped the daily post of test:C1 for 2026-11-23" in caplog.text  # logged, as INFO
+    assert "WARNING" not in caplog.text
 
 
 async def test_a_reveal_that_fell_due_while_down_is_done_on_start(bots):
