@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from datetime import date
 
@@ -83,6 +84,9 @@ def _simulate(args: argparse.Namespace) -> int:
     except SimulationError as exc:
         print(f"studybot: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of a pipe stopped early; Python must not flush into it at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _positive(text: str) -> int:

@@ -289,9 +289,19 @@ async def _no_wait(_seconds: float) -> None:
 def run(settings: Settings, options: SimOptions, out: TextIO, *, as_json: bool) -> int:
     """Print every message the simulated channel receives; one JSON object per line with `as_json`."""
 
+    reader_left = False
+
     def emit(line: Line) -> None:
-        out.write((line.as_json() if as_json else line.as_text()) + "\n")
+        nonlocal reader_left
+        if reader_left:
+            return
+        try:
+            out.write((line.as_json() if as_json else line.as_text()) + "\n")
+        except BrokenPipeError:  # `studybot simulate | head`: the reader has seen enough
+            reader_left = True
 
     asyncio.run(Simulation(settings, options, emit).run())
+    if reader_left:
+        raise BrokenPipeError
     out.flush()
     return 0
