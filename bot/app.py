@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from bot.core.ports import ChatPlatform, Clock
 from bot.core.quiz import Quiz
 from bot.core.router import Router
 from bot.core.views import Views
+from bot.schedule import Scheduler, Sleep
 from bot.store.sqlite import SqliteStore
 
 
@@ -51,8 +53,11 @@ class Core:
     router: Router
     admin: Admin
     closers: list[object] = field(default_factory=list)
+    scheduler: Scheduler | None = None
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
         await self.quiz.refresher.flush()
         await self.store.close()
 
@@ -94,12 +99,36 @@ async def build_core(
     return Core(library, store, clock, quiz, router, admin)
 
 
+async def start_scheduler(
+    core: Core, settings: Settings, *, live: bool = True, sleep: Sleep | None = None
+) -> Scheduler:
+    """The schedule of every set-up channel: catch-up now, then (with `live`) each job on time.
+
+    Settings changes rebuild the changed channel's jobs at once; /studybot status shows the next times.
+    """
+    scheduler = Scheduler(
+        store=core.store,
+        quiz=core.quiz,
+        views=core.library.views,
+        platform=core.quiz.platform,
+        clock=core.clock,
+        grace_minutes=settings.grace_minutes,
+        sleep=sleep or asyncio.sleep,
+    )
+    core.admin.on_settings_changed(scheduler.rebuild)
+    core.admin.next_times = scheduler.next_times
+    core.scheduler = scheduler
+    await scheduler.start(live=live)
+    return scheduler
+
+
 async def run_console(settings: Settings, user: str, lang: Lang, stdin: TextIO, stdout: TextIO) -> int:
     from bot.platforms.console import ConsolePlatform, ConsoleSession
 
     platform = ConsolePlatform(stdout)
     core = await build_core(settings, platform, refresh_seconds=0.0)
     try:
+        await start_scheduler(core, settings)
         session = ConsoleSession(core.router, platform, Member(user, user, is_admin=True), lang)
         await session.run(stdin)
     finally:

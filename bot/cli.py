@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.content import ContentError, check_bank
@@ -65,6 +67,42 @@ def _console(args: argparse.Namespace) -> int:
     return asyncio.run(run_console(settings, user, lang, sys.stdin, sys.stdout))
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from bot.simulate import SimOptions, SimulationError, run
+
+    settings = load_settings(args.config, db_path=args.db or ":memory:")
+    options = SimOptions(
+        days=args.days,
+        members=args.members,
+        start=args.start,
+        timezone=args.timezone,
+        seed=args.seed,
+        lang=args.lang,
+    )
+    try:
+        return run(settings, options, sys.stdout, as_json=args.json)
+    except SimulationError as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader of a pipe stopped early; Python must not flush into it at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
     parser.add_argument("--config", metavar="PATH", help="a TOML file laid over config/default.toml")
     if db:
@@ -88,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--json", action="store_true")
     lookup.add_argument("--lang", choices=("ko", "en"), default="ko")
     lookup.set_defaults(func=_lookup)
+
+    simulate = sub.add_parser(
+        "simulate", help="run the schedule on a virtual clock with simulated members; print what the channel gets"
+    )
+    _add_common(simulate, db=True)
+    simulate.add_argument("--days", type=_positive, default=14, help="how many days to simulate (default 14)")
+    simulate.add_argument("--members", type=_positive, default=5, help="simulated members (default 5)")
+    simulate.add_argument("--start", type=_day, help="first day, YYYY-MM-DD (default: this week's Monday)")
+    simulate.add_argument("--timezone", help="the channel's time zone (default: the configured default)")
+    simulate.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same run")
+    simulate.add_argument("--lang", choices=("ko", "en"), help="the channel's language")
+    simulate.add_argument("--json", action="store_true", help='one {"at", "kind", "text"} object per line')
+    simulate.set_defaults(func=_simulate)
 
     content = sub.add_parser("content", help="work with the question bank")
     content_sub = content.add_subparsers(dest="content_command", required=True)

@@ -80,6 +80,23 @@ class Store(Protocol):
 
     async def used_question_ids(self, channel_key: int) -> set[str]: ...
 
+    # weekly boards (week_start: the Monday, in the channel's zone, of the week the board covers)
+    async def claim_board(self, channel_key: int, week_start: date, now: datetime) -> bool:
+        """True for the one caller that gets to post this week's board."""
+        ...
+
+    async def mark_board_posted(
+        self, channel_key: int, week_start: date, message_id: str, now: datetime
+    ) -> None: ...
+
+    async def release_board(self, channel_key: int, week_start: date) -> None:
+        """Forget a claimed board that could not be sent, so a later attempt can post it."""
+        ...
+
+    async def board_posted(self, channel_key: int, week_start: date) -> datetime | None:
+        """When this week's board was posted; None if never (or only claimed)."""
+        ...
+
     # answers
     async def record_answer(
         self,

@@ -51,10 +51,14 @@ class PostRefresher:
         self._interval = interval
         self._quiz = quiz
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._unfinished: set[asyncio.Task[None]] = set()  # also those already past their wait
 
     def touch(self, settings: ChannelSettings, post: Post) -> None:
         if post.id not in self._tasks:
-            self._tasks[post.id] = asyncio.create_task(self._refresh_later(settings, post.id))
+            task = asyncio.create_task(self._refresh_later(settings, post.id))
+            self._tasks[post.id] = task
+            self._unfinished.add(task)
+            task.add_done_callback(self._unfinished.discard)
 
     async def _refresh_later(self, settings: ChannelSettings, post_id: int) -> None:
         try:
@@ -68,8 +72,8 @@ class PostRefresher:
 
     async def flush(self) -> None:
         """Wait for every pending edit (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        while self._unfinished:
+            await asyncio.gather(*list(self._unfinished), return_exceptions=True)
 
 
 class Quiz:

@@ -303,6 +303,37 @@ class SqliteStore:
     async def reopen_post(self, post_id: int) -> None:
         await self._write("UPDATE posts SET closed_at = NULL WHERE id = ?", (post_id,))
 
+    # --- weekly boards ----------------------------------------------------------------------
+
+    async def claim_board(self, channel_key: int, week_start: date, now: datetime) -> bool:
+        _, count = await self._write(
+            "INSERT INTO boards (channel_key, week_start, claimed_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (channel_key, week_start) DO NOTHING",
+            (channel_key, week_start.isoformat(), to_ms(now)),
+        )
+        return count == 1
+
+    async def mark_board_posted(
+        self, channel_key: int, week_start: date, message_id: str, now: datetime
+    ) -> None:
+        await self._write(
+            "UPDATE boards SET message_id = ?, posted_at = ? WHERE channel_key = ? AND week_start = ?",
+            (message_id, to_ms(now), channel_key, week_start.isoformat()),
+        )
+
+    async def release_board(self, channel_key: int, week_start: date) -> None:
+        await self._write(
+            "DELETE FROM boards WHERE channel_key = ? AND week_start = ? AND posted_at IS NULL",
+            (channel_key, week_start.isoformat()),
+        )
+
+    async def board_posted(self, channel_key: int, week_start: date) -> datetime | None:
+        row = await self._fetchone(
+            "SELECT posted_at FROM boards WHERE channel_key = ? AND week_start = ?",
+            (channel_key, week_start.isoformat()),
+        )
+        return from_ms(row[0]) if row else None
+
     async def used_question_ids(self, channel_key: int) -> set[str]:
         rows = await self._fetchall("SELECT question_id FROM posts WHERE channel_key = ?", (channel_key,))
         return {r[0] for r in rows}

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import Library
+from bot.config import Settings
+from tests.fakes.bots import Bots
+
+
+@pytest.fixture
+async def bots(fixture_settings: Settings, library: Library, tmp_path: Path) -> AsyncIterator[Bots]:
+    made = Bots(replace(fixture_settings, db_path=str(tmp_path / "studybot.db")), library)
+    yield made
+    for bot in list(made.running):
+        await made.stop(bot)
