@@ -9,11 +9,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_answers, bench_leaderboard, bench_lookup, bench_start
+from bench import bench_answers, bench_fanout, bench_leaderboard, bench_lookup, bench_start
 from bot.app import load_library
 from bot.config import load_settings
 
-BENCHES = ("start", "lookup", "answers", "leaderboard")
+BENCHES = ("start", "lookup", "answers", "leaderboard", "fanout")
 
 
 def main() -> int:
@@ -31,6 +31,8 @@ def main() -> int:
         asyncio.run(bench_answers.run(settings, library, args.quick))
     if "leaderboard" in args.only:
         asyncio.run(bench_leaderboard.run(args.quick))
+    if "fanout" in args.only:
+        bench_fanout.run(settings, library, args.quick)
     return 0
 
 
