@@ -200,6 +200,7 @@ class Exams:
         """The first unanswered question; the result when none is left."""
         answers = await self.store.exam_answers(exam.id)
         position = len(answers)
+        # A question removed from the bank since the exam began is skipped (stored with no pick).
         while position < len(exam.question_ids) and exam.question_ids[position] not in self.bank.questions:
             await self.store.record_exam_answer(
                 exam.id, position, exam.question_ids[position], frozenset(), False, self.clock.now()

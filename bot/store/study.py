@@ -179,10 +179,11 @@ class StudyQueries:
         return count == 1
 
     async def exam_history(self, channel_key: int, user_id: str) -> list[tuple[str, bool, datetime]]:
+        # picked '' marks a question skipped because it left the bank mid-exam: not an answer.
         rows = await self._fetchall(
             """
             SELECT ea.question_id, ea.correct, ea.answered_at FROM exam_answers ea JOIN exams e ON e.id = ea.exam_id
-            WHERE e.channel_key = ? AND e.user_id = ? AND e.status = 'finished'
+            WHERE e.channel_key = ? AND e.user_id = ? AND e.status = 'finished' AND ea.picked != ''
             ORDER BY ea.answered_at, ea.exam_id, ea.position
             """,
             (channel_key, user_id),

@@ -186,3 +186,21 @@ async def test_exam_on_the_small_fixture_bank_and_its_missed_questions_feed_revi
     assert review.kind == "question" and "3 due" in review.title
     stats = await channel.say("/stats", member(1))
     assert any(f.value.startswith("3 (daily 0 · practice 0 · exam 3)") for f in stats.fields)
+
+
+async def test_a_question_removed_from_the_bank_mid_exam_is_skipped_and_not_scored(exam_channel):
+    channel, who = exam_channel, member(1)
+    await channel.say("/studybot setup")
+    key = (await channel.core.store.get_channel(channel.ref)).id
+    ids = ["gone-001", "secure-000", "cost-000"]
+    exam = await channel.core.store.create_exam("test", "U1", key, "saa", ids, channel.core.clock.now())
+    reply = await channel.say("/exam resume", who)
+    assert "question 2/3" in reply.title and position_of(reply) == 1
+    reply = await answer(channel, reply, True, who)
+    reply = await answer(channel, reply, False, who)
+    assert reply.title == "🏁 SAA-C03 mock exam: 1/2 correct" and "**500**/1000" in reply.body
+    assert [h[:2] for h in await channel.core.store.exam_history(key, "U1")] == [
+        ("secure-000", True),
+        ("cost-000", False),
+    ]
+    assert len(await channel.core.store.exam_answers(exam.id)) == 3
