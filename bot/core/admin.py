@@ -100,11 +100,7 @@ class Admin:
     def status(self, settings: ChannelSettings, ctx: Context) -> Reply:
         t = self.views.t
         lang = ctx.lang
-        state = (
-            "status.paused"
-            if settings.paused
-            else ("status.active" if settings.active else "status.inactive")
-        )
+        state = "status.paused" if settings.paused else ("status.active" if settings.active else "status.inactive")
         fields = [
             Field(t(lang, "status.state"), t(lang, state), inline=True),
             Field(t(lang, "status.timezone"), settings.timezone, inline=True),

@@ -211,9 +211,7 @@ class _FileChecker:
             self.fault(_line_of(data, "id"), f"id '{topic_id}' does not match the file name")
         category = str(data.get("category", ""))
         if category not in CATEGORIES:
-            self.fault(
-                _line_of(data, "category"), f"category '{category}' is not one of {', '.join(CATEGORIES)}"
-            )
+            self.fault(_line_of(data, "category"), f"category '{category}' is not one of {', '.join(CATEGORIES)}")
         elif self.path.parent.name != category:
             self.fault(_line_of(data, "category"), f"category '{category}' does not match the folder")
         exams = self.exams(data, required=True)
@@ -296,9 +294,7 @@ class _FileChecker:
             self.fault(_line_of(raw, "kind"), f"{qid}: kind {kind!r} is not one of {', '.join(KINDS)}")
         domain = raw.get("domain")
         if domain not in DOMAINS:
-            self.fault(
-                _line_of(raw, "domain"), f"{qid}: domain {domain!r} is not one of {', '.join(DOMAINS)}"
-            )
+            self.fault(_line_of(raw, "domain"), f"{qid}: domain {domain!r} is not one of {', '.join(DOMAINS)}")
         level = raw.get("level")
         if level not in LEVELS:
             self.fault(_line_of(raw, "level"), f"{qid}: level {level!r} must be 1, 2 or 3")
@@ -349,9 +345,7 @@ class _FileChecker:
     def answer(self, raw: dict[str, Any], qid: str, kind: Any, n_choices: int) -> frozenset[int]:
         value = raw.get("answer")
         line = _line_of(raw, "answer")
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             self.fault(line, f"{qid}: answer must be a list of choice indexes (0-based)")
             return frozenset()
         picked = frozenset(value)
@@ -408,9 +402,7 @@ def check_bank(root: Path) -> tuple[QuestionBank, list[Fault]]:
         if topic is None or not topic.id:
             continue
         if topic.id in topics:
-            faults.append(
-                Fault(label, _line_of(data, "id"), f"topic id '{topic.id}' also in {topic_files[topic.id]}")
-            )
+            faults.append(Fault(label, _line_of(data, "id"), f"topic id '{topic.id}' also in {topic_files[topic.id]}"))
             continue
         topics[topic.id] = topic
         topic_files[topic.id] = label
@@ -423,9 +415,7 @@ def check_bank(root: Path) -> tuple[QuestionBank, list[Fault]]:
                 continue
             questions[q.id] = q
             question_lines[q.id] = (label, qline)
-    faults.extend(
-        Fault(label, line, f"unknown topic '{ref}'") for label, ref, line in refs if ref not in topics
-    )
+    faults.extend(Fault(label, line, f"unknown topic '{ref}'") for label, ref, line in refs if ref not in topics)
     faults.extend(_cross_checks(topics, questions, topic_files, question_lines, alias_lines))
     bank = QuestionBank(MappingProxyType(topics), MappingProxyType(questions))
     return bank, faults
@@ -450,9 +440,7 @@ def _cross_checks(
         for alias in topic.aliases:
             owner = owner_of.setdefault(_normalize(alias), topic.id)
             if owner != topic.id:
-                faults.append(
-                    Fault(label, line, f"alias '{alias}' of '{topic.id}' is also a name of '{owner}'")
-                )
+                faults.append(Fault(label, line, f"alias '{alias}' of '{topic.id}' is also a name of '{owner}'"))
     prompts: dict[str, str] = {}
     for q in questions.values():
         label, line = question_lines[q.id]

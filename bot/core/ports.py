@@ -55,9 +55,7 @@ class Store(Protocol):
     async def remember_member(self, platform: str, user_id: str, name: str) -> None: ...
 
     # daily posts
-    async def claim_post(
-        self, channel_key: int, local_date: date, question_id: str, now: datetime
-    ) -> Post | None:
+    async def claim_post(self, channel_key: int, local_date: date, question_id: str, now: datetime) -> Post | None:
         """Insert the day's post; None when this channel already has one for that date."""
         ...
 

@@ -70,9 +70,7 @@ class PostRefresher:
         try:
             await self._quiz.refresh_post(settings, post_id)
         except Exception:
-            log.exception(
-                "could not update the answered count of post %s in %s", post_id, settings.channel_id
-            )
+            log.exception("could not update the answered count of post %s in %s", post_id, settings.channel_id)
 
     async def flush(self) -> None:
         """Wait for every pending edit (tests, shutdown)."""
@@ -157,9 +155,7 @@ class Quiz:
             return False
         question = self.bank.questions.get(post.question_id)
         if question is None or post.message_id is None:
-            log.warning(
-                "post %s in %s cannot be revealed: question or message missing", post.id, settings.channel_id
-            )
+            log.warning("post %s in %s cannot be revealed: question or message missing", post.id, settings.channel_id)
             return True
         answers = await self.store.answers_to(post.id)
         reply = self.views.reveal(question, post, answers, settings.language)
@@ -232,9 +228,7 @@ class Quiz:
             return self.views.error(lang, "quiz.bad_choice", choices=len(choice_options(question)))
         correct = question.is_correct(picked)
         assert settings.id is not None
-        await self.store.record_practice(
-            settings.id, member.user_id, question.id, picked, correct, self.clock.now()
-        )
+        await self.store.record_practice(settings.id, member.user_id, question.id, picked, correct, self.clock.now())
         if not correct:
             await self.missed(settings.platform, member.user_id, question.id)
         return self.views.practice_result(question, picked, correct, lang)

@@ -92,16 +92,12 @@ class Router:
             args = clean_text(invocation.args)
             handler = self.commands.get(name)
             if handler is None:
-                return self.views.error(
-                    ctx.lang, "router.unknown_command", name=name[:40], commands=self._listing()
-                )
+                return self.views.error(ctx.lang, "router.unknown_command", name=name[:40], commands=self._listing())
             if len(args) > MAX_ARGS:
                 return self.views.error(ctx.lang, "router.too_long", limit=MAX_ARGS)
             return await handler(ctx, args)
         except StoreError as exc:
-            log.error(
-                "store error on /%s in %s: %s", invocation.name[:40], invocation.channel.channel_id, exc
-            )
+            log.error("store error on /%s in %s: %s", invocation.name[:40], invocation.channel.channel_id, exc)
             return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
         except Exception:
             log.exception("/%s failed in %s", invocation.name[:40], invocation.channel.channel_id)
@@ -166,9 +162,7 @@ class Router:
             return self.views.error(ctx.lang, "router.unknown_button")
         card = self.views.card(topic, ctx.lang)
         shared_by = self.t(ctx.lang, "card.shared_by", name=clean_text(ctx.member.name)[:80])
-        return replace(
-            card, visibility="channel", footer=f"{card.footer} · {shared_by}", buttons=card.buttons[1:]
-        )
+        return replace(card, visibility="channel", footer=f"{card.footer} · {shared_by}", buttons=card.buttons[1:])
 
     # --- /quiz ------------------------------------------------------------------------------
 

@@ -138,11 +138,7 @@ class Views:
             count = spread.get(option, 0)
             share = round(100 * count / total) if total else 0
             mark = " ✅" if option == question.answer else ""
-            label = (
-                question.choices[next(iter(option))].get(lang)
-                if question.kind == "truefalse"
-                else letters(option)
-            )
+            label = question.choices[next(iter(option))].get(lang) if question.kind == "truefalse" else letters(option)
             lines.append(self.t(lang, "reveal.spread_line", label=label, count=count, share=share) + mark)
         fastest = [name for _, name, _, correct, _, _ in answers if correct][:TOP_FASTEST]
         fields = [Field(self.t(lang, "reveal.spread"), "\n".join(lines))]
@@ -185,9 +181,7 @@ class Views:
             body=topic.summary.get(lang),
             fields=tuple(fields),
             buttons=tuple(buttons),
-            footer=self.t(
-                lang, "card.footer", exams=", ".join(topic.exams), questions=len(topic.question_ids)
-            ),
+            footer=self.t(lang, "card.footer", exams=", ".join(topic.exams), questions=len(topic.question_ids)),
             kind="card",
         )
 

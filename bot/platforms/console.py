@@ -108,13 +108,9 @@ class ConsoleSession:
             return Reply(body=self.router.t(self.lang, "console.no_buttons"), kind="error")
         n = int(args)
         if not 1 <= n <= len(buttons):
-            return Reply(
-                body=self.router.t(self.lang, "console.no_button", n=n, count=len(buttons)), kind="error"
-            )
+            return Reply(body=self.router.t(self.lang, "console.no_button", n=n, count=len(buttons)), kind="error")
         button = buttons[n - 1]
-        return await self.router.press(
-            Press(CONSOLE_CHANNEL, self.member, button.action, button.value, self.lang)
-        )
+        return await self.router.press(Press(CONSOLE_CHANNEL, self.member, button.action, button.value, self.lang))
 
     async def _deliver(self, reply: Reply) -> None:
         if reply.visibility == "channel":

@@ -162,9 +162,7 @@ class SqliteStore(StudyQueries):
         for version, name, sql in migrations[current:]:
             log.info("applying migration %s", name)
             try:
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;"
-                )
+                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     await self._conn.execute("ROLLBACK")
@@ -243,9 +241,7 @@ class SqliteStore(StudyQueries):
 
     # --- daily posts ------------------------------------------------------------------------
 
-    async def claim_post(
-        self, channel_key: int, local_date: date, question_id: str, now: datetime
-    ) -> Post | None:
+    async def claim_post(self, channel_key: int, local_date: date, question_id: str, now: datetime) -> Post | None:
         rows, _ = await self._write(
             """
             INSERT INTO posts (channel_key, local_date, question_id, claimed_at) VALUES (?, ?, ?, ?)
@@ -318,9 +314,7 @@ class SqliteStore(StudyQueries):
         if self._closed:
             raise StoreError("the database is closed")
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append(
-            _PendingAnswer(post, user_id, picked, correct, base_points, bonuses, now, future)
-        )
+        self._pending.append(_PendingAnswer(post, user_id, picked, correct, base_points, bonuses, now, future))
         self._wakeup.set()
         return await future
 
@@ -369,9 +363,7 @@ class SqliteStore(StudyQueries):
                 if key in existing:
                     row = existing[key]
                     outcomes.append(
-                        AnswerOutcome(
-                            False, bool(row["correct"]), row["points"], None, decode_picked(row["picked"])
-                        )
+                        AnswerOutcome(False, bool(row["correct"]), row["points"], None, decode_picked(row["picked"]))
                     )
                     continue
                 rank, points = None, 0
@@ -457,9 +449,7 @@ class SqliteStore(StudyQueries):
     def _window(start: datetime | None, end: datetime | None) -> tuple[int, int]:
         return (to_ms(start) if start else 0, to_ms(end) if end else 2**62)
 
-    async def board(
-        self, channel_key: int, start: datetime | None, end: datetime | None, limit: int
-    ) -> list[BoardRow]:
+    async def board(self, channel_key: int, start: datetime | None, end: datetime | None, limit: int) -> list[BoardRow]:
         rows = await self._fetchall(
             """
             SELECT a.user_id, COALESCE(u.name, a.user_id), SUM(a.points) AS points, SUM(a.correct), COUNT(*),
