@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.models import ChannelRef
 from bot.core.review import LEECH_MISSES
 from tests.conftest import Channel, member
 from tests.unit.test_daily import post_today, right, wrong
@@ -110,7 +111,7 @@ async def test_review_buttons_of_someone_else_or_nonsense_are_refused(channel, c
 async def test_cards_follow_the_member_into_another_channel(channel, core):
     post, question = await post_today(channel)
     await channel.click("answer", f"{post.id}:{wrong(question)}", member(1))
-    elsewhere = Channel(core, channel.ref.__class__("test", "team1", "C9"))
+    elsewhere = Channel(core, ChannelRef("test", "team1", "C9"))
     served = await elsewhere.say("/review", member(1))
     assert served.kind == "question" and question.prompt.en in served.body
 
