@@ -12,13 +12,18 @@ from bot.bank_cache import default_cache_dir, load_bank_cached
 from bot.config import Settings
 from bot.core.admin import Admin
 from bot.core.content import QuestionBank
+from bot.core.exam import EXAM, EXAM_ABANDON, EXAM_MISSED, EXAM_RESUME, Exams
 from bot.core.i18n import Catalog
+from bot.core.insights import with_insights
 from bot.core.lookup import LookupIndex
 from bot.core.models import Lang, Member
 from bot.core.ports import ChatPlatform, Clock
 from bot.core.quiz import Quiz
+from bot.core.review import REVIEW, REVIEW_NEXT, Review
 from bot.core.router import Router
+from bot.core.stats import Stats
 from bot.core.views import Views
+from bot.core.views_study import StudyViews
 from bot.schedule import Scheduler, Sleep
 from bot.store.sqlite import SqliteStore
 
@@ -44,6 +49,15 @@ def load_library(settings: Settings, *, cache: bool = True) -> Library:
     return Library(bank, LookupIndex(bank.topics.values()), catalog, Views(catalog, bank))
 
 
+@dataclass(frozen=True)
+class Study:
+    """Study beyond the daily quiz: /review, /stats, /exam."""
+
+    review: Review
+    stats: Stats
+    exams: Exams
+
+
 @dataclass
 class Core:
     library: Library
@@ -54,6 +68,7 @@ class Core:
     admin: Admin
     closers: list[object] = field(default_factory=list)
     scheduler: Scheduler | None = None
+    study: Study | None = None
 
     async def close(self) -> None:
         if self.scheduler is not None:
@@ -96,7 +111,35 @@ async def build_core(
     )
     admin = Admin(router=router, store=store, quiz=quiz, views=library.views)
     router.add_command("studybot", admin.handle)
-    return Core(library, store, clock, quiz, router, admin)
+    study = add_study(library, store, clock, quiz, router)
+    return Core(library, store, clock, quiz, router, admin, study=study)
+
+
+def add_study(library: Library, store: SqliteStore, clock: Clock, quiz: Quiz, router: Router) -> Study:
+    views = StudyViews(library.catalog, library.bank)
+    review = Review(bank=library.bank, store=store, clock=clock, views=views)
+    quiz.on_miss(review.record_miss)
+    stats = Stats(bank=library.bank, store=store, clock=clock, views=views, review=review)
+    exams = Exams(
+        bank=library.bank,
+        store=store,
+        clock=clock,
+        views=views,
+        saved_channel=router.saved_channel,
+        missed=quiz.missed,
+        rng=quiz.rng,
+    )
+    router.add_command("review", review.command)
+    router.add_press(REVIEW, review.answer)
+    router.add_press(REVIEW_NEXT, review.next)
+    router.add_command("stats", stats.command)
+    router.add_command("exam", exams.command)
+    router.add_press(EXAM, exams.press_answer)
+    router.add_press(EXAM_RESUME, exams.press_resume)
+    router.add_press(EXAM_ABANDON, exams.press_abandon)
+    router.add_press(EXAM_MISSED, exams.press_missed)
+    router.add_command("leaderboard", with_insights(router.commands["leaderboard"], store, views, clock))
+    return Study(review, stats, exams)
 
 
 async def start_scheduler(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.insights import weekly_insights
 from bot.core.leaderboard import BOARD_SIZE, week_window
 from bot.core.models import ChannelSettings, Reply
 from bot.core.ports import Store
@@ -30,8 +31,11 @@ async def weekly_board(store: Store, views: Views, settings: ChannelSettings, at
     rows = await store.board(settings.id, start, end, BOARD_SIZE)
     lang = settings.language
     board = views.board("week", label, rows, None, lang)
+    before = week_window(at, settings.timezone, weeks_back=2)
+    insights = await weekly_insights(store, views, settings, (start, end), (before[0], before[1]), lang)
     reply = replace(
         board,
+        fields=board.fields + insights,
         title=views.t(lang, "weekly.title", label=label),
         footer=views.t(lang, "weekly.footer", timezone=settings.timezone),
         kind="weekly",

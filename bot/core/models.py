@@ -220,3 +220,43 @@ class Press:
     action: str
     value: str
     lang: Lang | None = None
+
+
+# --- study: spaced review and mock exams ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCard:
+    """A question a member missed, scheduled for review (per member of a platform, across channels)."""
+
+    platform: str
+    user_id: str
+    question_id: str
+    fsrs: str  # JSON of fsrs.Card.to_dict(): the scheduler's state
+    due: datetime
+    misses: int = 0
+    reviews: int = 0
+    leech: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Exam:
+    """A mock exam of one member: its questions in the order they are asked."""
+
+    id: int
+    platform: str
+    user_id: str
+    channel_key: int
+    track: str  # "saa" | "clf"
+    question_ids: tuple[str, ...]
+    status: str  # "open" | "finished" | "abandoned"
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExamAnswer:
+    position: int
+    question_id: str
+    picked: frozenset[int]
+    correct: bool

@@ -11,9 +11,12 @@ from bot.core.models import (
     BoardRow,
     ChannelRef,
     ChannelSettings,
+    Exam,
+    ExamAnswer,
     MessageRef,
     Post,
     Reply,
+    ReviewCard,
 )
 
 
@@ -147,3 +150,50 @@ class Store(Protocol):
         ...
 
     async def find_member(self, platform: str, text: str) -> tuple[str, str] | None: ...
+
+    # study: question choice, review cards, mock exams
+    async def question_use_counts(self, channel_key: int) -> dict[str, int]:
+        """How many daily posts of the channel used each question."""
+        ...
+
+    async def channel_answers(
+        self, channel_key: int, start: datetime | None, end: datetime | None
+    ) -> list[tuple[str, str, bool, int]]:
+        """(user_id, question_id, correct, points) of every daily answer in the channel in [start, end)."""
+        ...
+
+    async def get_review_card(self, platform: str, user_id: str, question_id: str) -> ReviewCard | None: ...
+
+    async def save_review_card(self, card: ReviewCard, now: datetime, previous: ReviewCard | None) -> bool:
+        """Insert (previous None) or update a card only if it still is `previous`; False if it was not."""
+        ...
+
+    async def review_cards(self, platform: str, user_id: str) -> list[ReviewCard]:
+        """Every card of the member, soonest due first."""
+        ...
+
+    async def create_exam(
+        self, platform: str, user_id: str, channel_key: int, track: str, question_ids: Sequence[str], now: datetime
+    ) -> Exam | None:
+        """A new open exam; None when the member already has one open."""
+        ...
+
+    async def open_exam(self, platform: str, user_id: str) -> Exam | None: ...
+
+    async def get_exam(self, exam_id: int) -> Exam | None: ...
+
+    async def record_exam_answer(
+        self, exam_id: int, position: int, question_id: str, picked: frozenset[int], correct: bool, now: datetime
+    ) -> bool:
+        """False when that position was already answered."""
+        ...
+
+    async def exam_answers(self, exam_id: int) -> list[ExamAnswer]: ...
+
+    async def end_exam(self, exam_id: int, status: str, now: datetime) -> bool:
+        """Mark an open exam finished or abandoned; False when it was not open."""
+        ...
+
+    async def exam_history(self, channel_key: int, user_id: str) -> list[tuple[str, bool, datetime]]:
+        """(question_id, correct, answered_at) of the member's finished exams started in the channel."""
+        ...

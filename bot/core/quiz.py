@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from bot.core.choice import choose_daily, topic_miss_rates, weighted_pick
 from bot.core.choices import choice_options, decode_choice
 from bot.core.content import QuestionBank
 from bot.core.models import ChannelSettings, Lang, Member, MessageRef, Post, Question, Reply
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 
 ANSWER = "answer"  # button action of the daily post
 PRACTICE = "practice"  # button action of a practice question
+
+# Told of every wrong answer (platform, user_id, question_id), e.g. to make a review card.
+MissListener = Callable[[str, str, str], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +42,12 @@ def local_date(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def choose_question(bank: QuestionBank, exam: str, used: set[str], rng: random.Random) -> Question:
-    """An unused question of the track; when every one was used, the cycle starts again."""
-    pool = sorted(bank.questions_for_exam(exam) or bank.questions.values(), key=lambda q: q.id)
-    unused = [q for q in pool if q.id not in used]
-    return rng.choice(unused or pool)
+def choose_question(
+    bank: QuestionBank, exam: str, uses: Mapping[str, int], miss_rates: Mapping[str, float], rng: random.Random
+) -> Question:
+    """A least-used question of the track, weak topics more likely (rules in bot/core/choice.py)."""
+    pool = list(bank.questions_for_exam(exam) or bank.questions.values())
+    return choose_daily(pool, uses, miss_rates, rng)
 
 
 class PostRefresher:
@@ -97,6 +103,18 @@ class Quiz:
         self.scoring = scoring
         self.rng = rng or random.Random()
         self.refresher = PostRefresher(refresh_seconds, self)
+        self.miss_listeners: list[MissListener] = []
+
+    def on_miss(self, listener: MissListener) -> None:
+        self.miss_listeners.append(listener)
+
+    async def missed(self, platform: str, user_id: str, question_id: str) -> None:
+        """Tell the listeners; the answer itself is already saved, so a failing listener is only logged."""
+        for listener in self.miss_listeners:
+            try:
+                await listener(platform, user_id, question_id)
+            except Exception:
+                log.exception("a miss listener failed for %s on %s", user_id, question_id)
 
     # --- the daily post ---------------------------------------------------------------------
 
@@ -107,8 +125,10 @@ class Quiz:
         day = on or local_date(now, settings.timezone)
         if await self.store.post_on(settings.id, day):
             return PostResult.ALREADY
-        used = await self.store.used_question_ids(settings.id)
-        question = choose_question(self.bank, settings.exam, used, self.rng)
+        uses = await self.store.question_use_counts(settings.id)
+        answers = await self.store.channel_answers(settings.id, None, None)
+        rates = topic_miss_rates(((qid, ok) for _, qid, ok, _ in answers), self.bank)
+        question = choose_question(self.bank, settings.exam, uses, rates, self.rng)
         post = await self.store.claim_post(settings.id, day, question.id, now)
         if post is None:
             return PostResult.ALREADY
@@ -185,10 +205,20 @@ class Quiz:
         if not outcome.recorded:
             return self.views.already_answered(question, outcome, lang)
         self.refresher.touch(settings, post)
+        if not outcome.correct:
+            await self.missed(settings.platform, member.user_id, question.id)
         return self.views.daily_result(question, outcome, lang)
 
     def practice_question(self, pool: list[Question], lang: Lang) -> Reply:
         question = self.rng.choice(sorted(pool, key=lambda q: q.id))
+        return self.views.practice_question(question, lang)
+
+    async def practice_for(self, channel_key: int, user_id: str, pool: list[Question], lang: Lang) -> Reply:
+        """A practice question that prefers the member's weak topics in this channel."""
+        history = await self.store.history(channel_key, user_id)
+        exams = await self.store.exam_history(channel_key, user_id)
+        results = [(h[0], h[1]) for h in history] + [(e[0], e[1]) for e in exams]
+        question = weighted_pick(pool, topic_miss_rates(results, self.bank), self.rng)
         return self.views.practice_question(question, lang)
 
     async def answer_practice(
@@ -203,4 +233,6 @@ class Quiz:
         correct = question.is_correct(picked)
         assert settings.id is not None
         await self.store.record_practice(settings.id, member.user_id, question.id, picked, correct, self.clock.now())
+        if not correct:
+            await self.missed(settings.platform, member.user_id, question.id)
         return self.views.practice_result(question, picked, correct, lang)

@@ -189,6 +189,8 @@ class Router:
             return pool
         if not pool:
             return self.views.error(ctx.lang, "quiz.no_questions", name=subject)
+        if not subject and ctx.channel.id is not None:
+            return await self.quiz.practice_for(ctx.channel.id, ctx.member.user_id, pool, ctx.lang)
         return self.quiz.practice_question(pool, ctx.lang)
 
     async def _press_quiz(self, ctx: Context, topic_id: str) -> Reply:

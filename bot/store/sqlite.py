@@ -23,6 +23,7 @@ import aiosqlite
 
 from bot.core.models import AnswerOutcome, BoardRow, ChannelRef, ChannelSettings, Post
 from bot.core.ports import StoreError
+from bot.store.study import StudyQueries
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class _PendingAnswer:
     future: asyncio.Future[AnswerOutcome] = field(repr=False)
 
 
-class SqliteStore:
+class SqliteStore(StudyQueries):
     """Open with `await SqliteStore.open(path)`; close with `await store.close()`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:

@@ -63,3 +63,13 @@ def test_plain_output_and_a_bad_zone(capsys, fixture_config):
     assert "[2026-11-23 Mon 18:00 KST] reveal" in out
     code = main(["simulate", "--config", str(fixture_config), "--days", "1", "--timezone", "Mars/Olympus"])
     assert code == 2 and "Mars/Olympus" in capsys.readouterr().err
+
+
+def test_the_second_weekly_board_names_the_most_improved_member_and_the_weakest_domain(capsys, fixture_config):
+    lines = simulate(
+        capsys, fixture_config, "--days", "15", "--members", "5", "--start", "2026-11-23", "--seed", "3", "--lang", "en"
+    )
+    boards = [line["text"] for line in lines if line["kind"] == "weekly"]
+    assert len(boards) == 3
+    assert "Most improved" in boards[2] and "weakest domain" in boards[2]
+    assert "/aws " in boards[2]

@@ -1,0 +1,135 @@
+"""`/stats [member]`: a member's record in this channel.
+
+Counted: the member's daily answers, practice answers and finished mock-exam answers in the channel.
+Streaks are about daily posts only (bot/core/leaderboard.streaks). Domains and categories are those
+of each question (its SAA-C03 domain, its CLF-C02 domain, its main topic's category); the weakest
+topics are the main topics with at least one miss, lowest accuracy first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.core.content import QuestionBank
+from bot.core.leaderboard import streaks
+from bot.core.models import CATEGORIES, CLF_DOMAINS, DOMAINS, Reply, Topic
+from bot.core.ports import Clock, Store
+from bot.core.quiz import local_date
+from bot.core.review import Review
+from bot.core.router import Context
+from bot.core.views_study import StudyViews
+
+WEAKEST = 3
+# "<@U123>", "<@!123>", "<@U123|name>" (Slack and Discord mentions), "@name"
+MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass
+class Tally:
+    answered: int = 0
+    correct: int = 0
+
+    def add(self, correct: bool) -> None:
+        self.answered += 1
+        self.correct += correct
+
+    @property
+    def missed(self) -> int:
+        return self.answered - self.correct
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass
+class MemberStats:
+    name: str
+    total: Tally = field(default_factory=Tally)
+    by_source: dict[str, int] = field(default_factory=lambda: {"daily": 0, "practice": 0, "exam": 0})
+    by_domain: dict[str, Tally] = field(default_factory=dict)  # SAA-C03 domains, in DOMAINS order
+    by_clf_domain: dict[str, Tally] = field(default_factory=dict)
+    by_category: dict[str, Tally] = field(default_factory=dict)
+    weakest: list[tuple[Topic, Tally]] = field(default_factory=list)
+    current_streak: int = 0
+    longest_streak: int = 0
+    reviews_due: int = 0
+    reviews_total: int = 0
+    leeches: int = 0
+
+
+def _ordered(tallies: dict[str, Tally], order: Sequence[str]) -> dict[str, Tally]:
+    return {key: tallies[key] for key in order if key in tallies}
+
+
+def summarize(name: str, results: Iterable[tuple[str, bool, str]], bank: QuestionBank) -> MemberStats:
+    """From (question_id, correct, source) in any order; questions no longer in the bank count in totals only."""
+    stats = MemberStats(name)
+    domains: dict[str, Tally] = {}
+    clf: dict[str, Tally] = {}
+    categories: dict[str, Tally] = {}
+    topics: dict[str, Tally] = {}
+    for question_id, correct, source in results:
+        stats.total.add(correct)
+        stats.by_source[source] = stats.by_source.get(source, 0) + 1
+        question = bank.questions.get(question_id)
+        if question is None:
+            continue
+        domains.setdefault(question.domain, Tally()).add(correct)
+        if question.clf_domain:
+            clf.setdefault(question.clf_domain, Tally()).add(correct)
+        topic = bank.topics.get(question.topic)
+        if topic is not None:
+            categories.setdefault(topic.category, Tally()).add(correct)
+            topics.setdefault(topic.id, Tally()).add(correct)
+    stats.by_domain = _ordered(domains, DOMAINS)
+    stats.by_clf_domain = _ordered(clf, CLF_DOMAINS)
+    stats.by_category = _ordered(categories, CATEGORIES)
+    weak = [(bank.topics[t], tally) for t, tally in topics.items() if tally.missed]
+    weak.sort(key=lambda item: (item[1].accuracy, -item[1].missed, item[0].name))
+    stats.weakest = weak[:WEAKEST]
+    return stats
+
+
+class Stats:
+    def __init__(self, *, bank: QuestionBank, store: Store, clock: Clock, views: StudyViews, review: Review) -> None:
+        self.bank = bank
+        self.store = store
+        self.clock = clock
+        self.views = views
+        self.review = review
+
+    async def command(self, ctx: Context, args: str) -> Reply:
+        user_id, name = ctx.member.user_id, ctx.member.name
+        if args:
+            found = await self.find(ctx.channel.platform, args)
+            if found is None:
+                return self.views.error(ctx.lang, "stats.unknown_member", name=args[:80])
+            user_id, name = found
+        stats = await self.collect(ctx, user_id, name)
+        return self.views.stats(stats, ctx.channel.exam, ctx.lang)
+
+    async def find(self, platform: str, text: str) -> tuple[str, str] | None:
+        text = text.strip()
+        mention = MENTION.match(text)
+        if mention:
+            text = mention.group(1)
+        return await self.store.find_member(platform, text.removeprefix("@").strip())
+
+    async def collect(self, ctx: Context, user_id: str, name: str) -> MemberStats:
+        channel_key = ctx.channel.id
+        results: list[tuple[str, bool, str]] = []
+        if channel_key is not None:
+            results += [(h[0], h[1], h[3]) for h in await self.store.history(channel_key, user_id)]
+            results += [(e[0], e[1], "exam") for e in await self.store.exam_history(channel_key, user_id)]
+        stats = summarize(name, results, self.bank)
+        if channel_key is not None:
+            today = local_date(self.clock.now(), ctx.channel.timezone)
+            posted = await self.store.post_dates(channel_key)
+            correct = await self.store.correct_dates(channel_key, user_id)
+            stats.current_streak, stats.longest_streak = streaks(posted, correct, today)
+        deck = await self.review.deck(ctx.channel.platform, user_id)
+        stats.reviews_due, stats.reviews_total, stats.leeches = len(deck.due), deck.total, len(deck.leeches)
+        return stats
