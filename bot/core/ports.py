@@ -88,9 +88,7 @@ class Store(Protocol):
         """True for the one caller that gets to post this week's board."""
         ...
 
-    async def mark_board_posted(
-        self, channel_key: int, week_start: date, message_id: str, now: datetime
-    ) -> None: ...
+    async def mark_board_posted(self, channel_key: int, week_start: date, message_id: str, now: datetime) -> None: ...
 
     async def release_board(self, channel_key: int, week_start: date) -> None:
         """Forget a claimed board that could not be sent, so a later attempt can post it."""

@@ -314,9 +314,7 @@ class SqliteStore(StudyQueries):
         )
         return count == 1
 
-    async def mark_board_posted(
-        self, channel_key: int, week_start: date, message_id: str, now: datetime
-    ) -> None:
+    async def mark_board_posted(self, channel_key: int, week_start: date, message_id: str, now: datetime) -> None:
         await self._write(
             "UPDATE boards SET message_id = ?, posted_at = ? WHERE channel_key = ? AND week_start = ?",
             (message_id, to_ms(now), channel_key, week_start.isoformat()),
