@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.admin import Admin
 from bot.core.content import QuestionBank, load_bank
 from bot.core.i18n import Catalog
@@ -18,6 +18,10 @@ from bot.core.quiz import Quiz
 from bot.core.router import Router
 from bot.core.views import Views
 from bot.store.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from bot.platforms.discord_bot import StudyClient
+    from bot.platforms.discord_platform import DiscordPlatform
 
 
 class SystemClock:
@@ -104,3 +108,63 @@ async def run_console(settings: Settings, user: str, lang: Lang, stdin: TextIO, 
     finally:
         await core.close()
     return 0
+
+
+# --- Discord ------------------------------------------------------------------------------------
+
+
+def discord_client(settings: Settings, core: Core, platform: DiscordPlatform, **options: Any) -> StudyClient:
+    """The Discord client on a built core; `options` go to discord.Client (tests pass a few)."""
+    from bot.platforms.discord_bot import StudyClient
+
+    discord = settings.discord
+    try:
+        return StudyClient(
+            router=core.router,
+            platform=platform,
+            api_url=str(discord.get("api_url", "https://discord.com/api/v10")),
+            gateway_url=str(discord.get("gateway_url", "wss://gateway.discord.gg/")),
+            dev_guild=int(discord.get("dev_guild", 0) or 0),
+            defer_after=float(discord.get("defer_after", 1.5)),
+            **options,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"[discord] has a bad value: {exc}") from None
+
+
+async def run_discord(settings: Settings) -> int:
+    """Connect to Discord with DISCORD_TOKEN and serve until stopped."""
+    import discord
+
+    from bot.platforms.discord_platform import DiscordPlatform
+
+    token = settings.secrets.get("DISCORD_TOKEN")
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in the environment"
+        )
+    platform = DiscordPlatform()
+    core = await build_core(settings, platform)
+    try:
+        # The scheduler (daily posts, closes, weekly boards) starts here, on the built core.
+        client = discord_client(settings, core, platform)
+        async with client:
+            try:
+                await client.start(token)
+            except discord.LoginFailure:
+                raise ConfigError("Discord refused DISCORD_TOKEN: check the bot token") from None
+    finally:
+        await core.close()
+    return 0
+
+
+def discord_invite_url(settings: Settings, client_id: str | None) -> str:
+    from bot.platforms.discord_bot import invite_url
+
+    client_id = (client_id or str(settings.discord.get("client_id", "") or "")).strip()
+    if not client_id:
+        raise ConfigError("no application id: pass --client-id or set DISCORD_CLIENT_ID")
+    try:
+        return invite_url(client_id)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
