@@ -153,6 +153,8 @@ async def run_discord(settings: Settings) -> int:
                 await client.start(token)
             except discord.LoginFailure:
                 raise ConfigError("Discord refused DISCORD_TOKEN: check the bot token") from None
+            finally:
+                await core.quiz.refresher.flush()  # the last answered-counts, while still connected
     finally:
         await core.close()
     return 0

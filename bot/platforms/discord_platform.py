@@ -74,7 +74,17 @@ class DiscordPlatform:
         page = render_single(reply)
         # view=None takes the buttons off (the reveal); otherwise the same custom_ids come back.
         view = build_view(button_specs(reply.buttons))
-        await target.get_partial_message(_snowflake(message.message_id, "message")).edit(**page.kwargs(), view=view)
+        partial = target.get_partial_message(_snowflake(message.message_id, "message"))
+        try:
+            await partial.edit(**page.kwargs(), view=view)
+        except discord.NotFound:
+            if reply.buttons:  # a live post someone deleted: nothing left to update
+                log.warning("message %s in %s is gone; not updated", message.message_id, target.id)
+                return
+            # A final version (the reveal) of a deleted post: show it anew rather than lose it.
+            log.warning("message %s in %s is gone; posting its final version anew", message.message_id, target.id)
+            await self.post(message.channel, reply)
+            return
         if reply.thread:
             await self.open_thread(target.id, int(message.message_id), reply, target.guild_id)
 

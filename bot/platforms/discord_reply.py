@@ -44,14 +44,16 @@ class Responder:
         """
         task = asyncio.ensure_future(work)
         try:
-            reply = await asyncio.wait_for(asyncio.shield(task), self.defer_after)
-        except TimeoutError:
-            await self._deferred(interaction, task, private_guess)
-            return
-        try:
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(task), self.defer_after)
+            except TimeoutError:
+                await self._deferred(interaction, task, private_guess)
+                return
             await self.send(interaction, reply)
         except discord.HTTPException as exc:
             self._log_refusal(interaction, exc)
+        except Exception:
+            log.exception("could not answer interaction %s", interaction.id)
 
     async def send(self, interaction: Interaction, reply: Reply) -> None:
         """The reply as the interaction's response; extra pages as follow-ups."""
