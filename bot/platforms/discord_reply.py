@@ -26,6 +26,22 @@ def _send_kwargs(page: Page, view: discord.ui.View | None, private: bool) -> dic
     return {**page.send_kwargs(view), "ephemeral": private}
 
 
+async def _acknowledged(interaction: Interaction, callback: Awaitable[Any]) -> int | None:
+    """Send an interaction callback; the id of the message it made, if Discord said.
+
+    A Discord-compatible server may answer the callback with an empty 204 instead of the JSON that
+    `with_response` asks for; discord.py then fails reading it although the interaction was answered.
+    """
+    try:
+        response = await callback
+    except (KeyError, TypeError):
+        if not interaction.response.is_done():
+            raise
+        log.info("interaction %s was answered without a readable callback response", interaction.id)
+        return None
+    return getattr(response, "message_id", None)
+
+
 class ThreadOpener(Protocol):
     async def open_thread(self, channel_id: int, message_id: int, reply: Reply, guild_id: int | None) -> None:
         """Open a thread under a channel message and post the reply's thread replies in it."""
@@ -60,14 +76,16 @@ class Responder:
         private = reply.visibility == "private"
         pages = render_pages(reply)
         view = build_view(button_specs(reply.buttons))
-        callback = await interaction.response.send_message(**_send_kwargs(pages[0], view, private))
+        message_id = await _acknowledged(
+            interaction, interaction.response.send_message(**_send_kwargs(pages[0], view, private))
+        )
         for page in pages[1:]:
             await interaction.followup.send(**_send_kwargs(page, None, private))
-        await self._thread(interaction, reply, callback.message_id)
+        await self._thread(interaction, reply, message_id)
 
     async def _deferred(self, interaction: Interaction, task: asyncio.Future[Reply], private: bool) -> None:
         try:
-            await interaction.response.defer(ephemeral=private, thinking=True)
+            await _acknowledged(interaction, interaction.response.defer(ephemeral=private, thinking=True))
         except discord.HTTPException as exc:
             self._log_refusal(interaction, exc)
             await task  # the work still finishes: an answer is recorded whether or not it is shown

@@ -67,6 +67,7 @@ class FakeDiscord:
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "global" or a guild id
     identified: int = 0
+    bare_callbacks: bool = False  # answer interaction callbacks with 204 and no body, as without with_response
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1_300_000_000_000_000_000)

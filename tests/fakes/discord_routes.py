@@ -106,6 +106,8 @@ def callback(fake: FakeDiscord, call: Call, interaction_id: str, token: str) -> 
         message = fake.edit_message(fake.messages[payload["message"]["id"]], data)
     if message is not None and kind != UPDATE:
         interaction.original = message["id"]
+    if fake.bare_callbacks:
+        return no_content()
     answer: dict[str, Any] = {
         "interaction": {
             "id": interaction_id,

@@ -137,3 +137,11 @@ async def test_a_slow_reply_is_deferred_then_sent(discord_bot: RunningBot):
     answer = discord_bot.fake.original(payload)
     assert answer is not None and answer["embeds"][0]["title"].startswith("Amazon EFS")
     assert answer["flags"] & 64 and custom_ids(answer) == ["share:efs", "quiz:efs"]
+
+
+async def test_a_server_answering_callbacks_with_no_content_still_gets_every_reply(discord_bot: RunningBot, caplog):
+    discord_bot.fake.bare_callbacks = True
+    for payload in (discord_bot.say.slash("aws", {"query": "efs"}), discord_bot.say.slash("leaderboard")):
+        call = await discord_bot.interact(payload)
+        assert call.status == 204 and call.body["type"] == MESSAGE
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -13,7 +13,8 @@ from bot.cli import main
 from bot.config import ConfigError, load_settings
 from tests.conftest import FIXTURE_CONTENT
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.discord_payloads import Payloads
+from tests.fakes.discord_payloads import GUILD, Payloads
+from tests.integration.discord_harness import discord_settings, running_bot
 
 TOKEN = "MTEw.fake-bot-token.never-printed"
 
@@ -76,3 +77,19 @@ def test_invite_url_asks_for_the_bot_scopes_and_the_permissions_it_needs(monkeyp
     monkeypatch.delenv("DISCORD_CLIENT_ID")
     assert main(["discord", "invite-url"]) == 2
     assert "DISCORD_CLIENT_ID" in capsys.readouterr().err
+
+
+async def test_commands_sync_to_the_dev_guild_with_studybot_for_manage_server_only(
+    fake_discord: FakeDiscord, fixture_settings, library, clock, tmp_path: Path
+):
+    settings = discord_settings(fixture_settings, fake_discord, tmp_path / "bot.db", dev_guild=int(GUILD))
+    async with running_bot(fake_discord, settings, library, clock):
+        assert fake_discord.calls_to("PUT", rf"/applications/\d+/guilds/{GUILD}/commands")
+        assert not fake_discord.calls_to("PUT", r"/applications/\d+/commands")
+    commands = {c["name"]: c for c in fake_discord.commands[GUILD]}
+    assert set(commands) == {"aws", "quiz", "leaderboard", "stats", "review", "exam", "studybot"}
+    assert int(commands["studybot"]["default_member_permissions"]) == 1 << 5  # Manage Server
+    assert commands["aws"]["options"][0]["autocomplete"] is True
+    assert commands["aws"]["description_localizations"]["ko"]
+    subcommands = {o["name"] for o in commands["studybot"]["options"]}
+    assert {"setup", "time", "timezone", "post-now", "close-now", "help", "status"} <= subcommands

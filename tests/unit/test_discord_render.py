@@ -99,3 +99,14 @@ def test_a_reveal_thread_is_named_after_its_first_titled_reply():
     explanation = Reply(body="why", title="💡 Explanation " + "e" * 200)
     name = r.thread_name(Reply(body="", title="Revealed", thread=(explanation,)))
     assert name.startswith("💡 Explanation") and len(name) <= r.THREAD_NAME
+
+
+def test_command_descriptions_fit_discord_in_both_languages():
+    from bot.core.i18n import Catalog
+
+    catalog = Catalog.load()
+    for lang in ("ko", "en"):
+        keys = [k for k in catalog.keys(lang) if k.startswith(("discord.cmd_", "discord.opt_", "discord.sub_"))]
+        assert keys
+        for key in keys:
+            assert 1 <= len(catalog.t(lang, key)) <= 100, key
