@@ -31,6 +31,7 @@ Interaction = discord.Interaction[Any]
 PLATFORM = "discord"
 CHANNEL_COMMANDS = ("leaderboard",)  # the rest answer the caller privately
 AUTOCOMPLETE_LIMIT = 25
+RAW_TEXT_ERRORS = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch, app_commands.TransformerError)
 INVITE_SCOPES = ("bot", "applications.commands")
 
 
@@ -88,8 +89,9 @@ def _options_text(options: object) -> str:
 
 class StudyTree(app_commands.CommandTree["StudyClient"]):
     async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError, /) -> None:
-        if isinstance(error, app_commands.CommandNotFound):
-            # Not one of ours (an old registration, another helper's command): the router answers.
+        if isinstance(error, RAW_TEXT_ERRORS):
+            # A command or options discord.py cannot map (an old registration, options under other
+            # names): the router gets the text as the member typed it, and answers.
             data: Any = interaction.data or {}
             args = _options_text(data.get("options"))
             await self.client.command(interaction, str(data.get("name", "")), args)

@@ -42,6 +42,8 @@ def fill_defaults(data: dict[str, Any], application_id: int | None) -> None:
             data["channel"] = {"id": channel_id, "type": 1}
     member = data.get("member")
     if isinstance(member, dict):
+        if not isinstance(member.get("user"), dict) and isinstance(data.get("user"), dict):
+            member["user"] = data["user"]
         member.setdefault("flags", 0)
         member.setdefault("roles", [])
     inner = data.get("data")

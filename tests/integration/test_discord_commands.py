@@ -78,6 +78,9 @@ async def test_commands_the_bot_does_not_know_still_get_the_routers_answer(disco
         call = await discord_bot.interact(payload)
         assert call.body["type"] == MESSAGE and ephemeral(call.body)
         assert "Unknown" in call.body["data"]["content"]
+    renamed = discord_bot.say.slash("studybot", {"hour": "11:00"}, sub="time", admin=True)  # not "value"
+    changed = await discord_bot.interact(renamed)
+    assert embed(changed.body)["title"] == "✅ Settings changed"
     for name in ("stats", "review", "exam"):  # registered; the router answers whatever it has
         call = await discord_bot.interact(discord_bot.say.slash(name))
         assert call.body["type"] == MESSAGE
