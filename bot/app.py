@@ -6,10 +6,10 @@ import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.bank_cache import default_cache_dir, load_bank_cached
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.admin import Admin
 from bot.core.content import QuestionBank
 from bot.core.exam import EXAM, EXAM_ABANDON, EXAM_MISSED, EXAM_RESUME, Exams
@@ -26,6 +26,10 @@ from bot.core.views import Views
 from bot.core.views_study import StudyViews
 from bot.schedule import Scheduler, Sleep
 from bot.store.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from bot.platforms.discord_bot import StudyClient
+    from bot.platforms.discord_platform import DiscordPlatform
 
 
 class SystemClock:
@@ -177,3 +181,67 @@ async def run_console(settings: Settings, user: str, lang: Lang, stdin: TextIO, 
     finally:
         await core.close()
     return 0
+
+
+# --- Discord ------------------------------------------------------------------------------------
+
+
+def discord_client(settings: Settings, core: Core, platform: DiscordPlatform, **options: Any) -> StudyClient:
+    """The Discord client on a built core; `options` go to discord.Client (tests pass a few)."""
+    from bot.platforms.discord_bot import StudyClient
+
+    discord = settings.discord
+    try:
+        return StudyClient(
+            router=core.router,
+            platform=platform,
+            api_url=str(discord.get("api_url", "https://discord.com/api/v10")),
+            gateway_url=str(discord.get("gateway_url", "wss://gateway.discord.gg/")),
+            dev_guild=int(discord.get("dev_guild", 0) or 0),
+            defer_after=float(discord.get("defer_after", 1.5)),
+            **options,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"[discord] has a bad value: {exc}") from None
+
+
+async def run_discord(settings: Settings) -> int:
+    """Connect to Discord with DISCORD_TOKEN and serve until stopped."""
+    import discord
+
+    from bot.platforms.discord_platform import DiscordPlatform
+
+    token = settings.secrets.get("DISCORD_TOKEN")
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in the environment"
+        )
+    platform = DiscordPlatform()
+    core = await build_core(settings, platform)
+    try:
+        client = discord_client(settings, core, platform)
+        async with client:
+            try:
+                await client.login(token)  # REST is usable from here: setup_hook has run
+            except discord.LoginFailure:
+                raise ConfigError("Discord refused DISCORD_TOKEN: check the bot token") from None
+            await start_scheduler(core, settings)  # catch-up may post at once
+            try:
+                await client.connect()
+            finally:
+                await core.quiz.refresher.flush()  # the last answered-counts, while still connected
+    finally:
+        await core.close()
+    return 0
+
+
+def discord_invite_url(settings: Settings, client_id: str | None) -> str:
+    from bot.platforms.discord_bot import invite_url
+
+    client_id = (client_id or str(settings.discord.get("client_id", "") or "")).strip()
+    if not client_id:
+        raise ConfigError("no application id: pass --client-id or set DISCORD_CLIENT_ID")
+    try:
+        return invite_url(client_id)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

@@ -103,6 +103,34 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _run_discord(args: argparse.Namespace) -> int:
+    from bot.app import run_discord
+
+    return asyncio.run(run_discord(_settings(args)))
+
+
+def _discord_invite_url(args: argparse.Namespace) -> int:
+    from bot.app import discord_invite_url
+
+    print(discord_invite_url(_settings(args), args.client_id))
+    return 0
+
+
+def _add_discord(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="connect the bot to a chat platform")
+    run_sub = run.add_subparsers(dest="platform", required=True)
+    run_discord = run_sub.add_parser("discord", help="run on Discord (token from DISCORD_TOKEN)")
+    _add_common(run_discord, db=True)
+    run_discord.set_defaults(func=_run_discord)
+
+    discord = sub.add_parser("discord", help="Discord helpers")
+    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
+    invite = discord_sub.add_parser("invite-url", help="print the URL that adds the bot to a server")
+    _add_common(invite, db=False)
+    invite.add_argument("--client-id", help="the application id (default: DISCORD_CLIENT_ID)")
+    invite.set_defaults(func=_discord_invite_url)
+
+
 def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
     parser.add_argument("--config", metavar="PATH", help="a TOML file laid over config/default.toml")
     if db:
@@ -146,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(check, db=False)
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_content_check)
+    _add_discord(sub)
     return parser
 
 

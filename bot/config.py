@@ -56,6 +56,21 @@ SECRET_VARIABLES = (
 )
 
 
+# Non-secret settings the environment may override: (config table, key) -> variable.
+ENV_OVERRIDES = {
+    ("discord", "api_url"): "DISCORD_API_URL",
+    ("discord", "gateway_url"): "DISCORD_GATEWAY_URL",
+    ("discord", "client_id"): "DISCORD_CLIENT_ID",
+}
+
+
+def _env_overrides(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    for (table, key), variable in ENV_OVERRIDES.items():
+        if env.get(variable):
+            raw = _merge(raw, {table: {key: env[variable]}})
+    return raw
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in over.items():
@@ -104,6 +119,7 @@ def load_settings(
     raw = _read_toml(DEFAULT_CONFIG)
     if config_path:
         raw = _merge(raw, _read_toml(Path(config_path)))
+    raw = _env_overrides(raw, env)
     try:
         content = str(raw["content"]["path"]) or str(DEFAULT_CONTENT)
         scoring = raw["scoring"]

@@ -51,35 +51,50 @@ def choose_question(
 
 
 class PostRefresher:
-    """Edits a daily post's answered-count at most once per `interval` seconds per post."""
+    """Edits a daily post's answered-count at most once per `interval` seconds per post.
+
+    One task per post: answers that arrive while it waits are covered by the edit that follows; an
+    answer that arrives while an edit is in flight gets one more edit, so the last edit to land always
+    has the latest count (two overlapping edits could otherwise land in the wrong order).
+    """
 
     def __init__(self, interval: float, quiz: Quiz) -> None:
         self._interval = interval
         self._quiz = quiz
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._unfinished: set[asyncio.Task[None]] = set()  # also those already past their wait
+        self._dirty: set[int] = set()
 
     def touch(self, settings: ChannelSettings, post: Post) -> None:
-        if post.id not in self._tasks:
-            task = asyncio.create_task(self._refresh_later(settings, post.id))
-            self._tasks[post.id] = task
-            self._unfinished.add(task)
-            task.add_done_callback(self._unfinished.discard)
+        if post.id in self._tasks:
+            self._dirty.add(post.id)
+        else:
+            self._tasks[post.id] = asyncio.create_task(self._refresh_later(settings, post.id))
 
     async def _refresh_later(self, settings: ChannelSettings, post_id: int) -> None:
         try:
-            await asyncio.sleep(self._interval)
+            while True:
+                await asyncio.sleep(self._interval)
+                self._dirty.discard(post_id)
+                try:
+                    await self._quiz.refresh_post(settings, post_id)
+                except Exception:
+                    log.exception("could not update the answered count of post %s in %s", post_id, settings.channel_id)
+                if post_id not in self._dirty:
+                    return
         finally:
             self._tasks.pop(post_id, None)
-        try:
-            await self._quiz.refresh_post(settings, post_id)
-        except Exception:
-            log.exception("could not update the answered count of post %s in %s", post_id, settings.channel_id)
+            self._dirty.discard(post_id)
+
+    async def settle(self, post_id: int) -> None:
+        """Wait until no answered-count edit of this post is pending or in flight."""
+        task = self._tasks.get(post_id)
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
 
     async def flush(self) -> None:
         """Wait for every pending edit (tests, shutdown)."""
-        while self._unfinished:
-            await asyncio.gather(*list(self._unfinished), return_exceptions=True)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
 
 class Quiz:
@@ -157,6 +172,8 @@ class Quiz:
         """Reveal a post's answer; False when it was already closed."""
         if not await self.store.claim_close(post.id, self.clock.now()):
             return False
+        # Closed in the store: no new count edit starts; one in flight must land before the reveal.
+        await self.refresher.settle(post.id)
         question = self.bank.questions.get(post.question_id)
         if question is None or post.message_id is None:
             log.warning("post %s in %s cannot be revealed: question or message missing", post.id, settings.channel_id)

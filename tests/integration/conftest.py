@@ -9,6 +9,7 @@ import pytest
 from bot.app import Library
 from bot.config import Settings
 from tests.fakes.bots import Bots
+from tests.integration.discord_harness import discord_bot, discord_endpoints, fake_discord  # noqa: F401
 
 
 @pytest.fixture

@@ -1,0 +1,65 @@
+"""The answered-count edits: one at a time per post, and the last one always sees the last answer."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from bot.core.models import ChannelSettings, Post
+from bot.core.quiz import PostRefresher
+
+SETTINGS = ChannelSettings("test", "T", "C1", id=1)
+POST = Post(1, 1, date(2026, 11, 23), "efs-001", None, "m1", None)
+
+
+class SlowQuiz:
+    """refresh_post reads the count, then waits until the test lets its edit land."""
+
+    def __init__(self) -> None:
+        self.answers = 0
+        self.edits: list[int] = []
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def refresh_post(self, settings: ChannelSettings, post_id: int) -> None:
+        count = self.answers
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        self.started.set()
+        await self.release.wait()
+        self.edits.append(count)
+        self.in_flight -= 1
+
+
+async def test_an_answer_during_an_edit_gets_one_more_edit_after_it():
+    quiz = SlowQuiz()
+    refresher = PostRefresher(0.0, quiz)  # type: ignore[arg-type]
+    quiz.answers = 1
+    refresher.touch(SETTINGS, POST)
+    await quiz.started.wait()  # the first edit read count 1 and is in flight
+    quiz.answers = 2
+    refresher.touch(SETTINGS, POST)
+    quiz.answers = 3
+    refresher.touch(SETTINGS, POST)
+    for _ in range(5):  # give a second edit every chance to start while the first is in flight
+        await asyncio.sleep(0)
+    quiz.release.set()
+    await refresher.flush()
+    assert quiz.edits == [1, 3]
+    assert quiz.most_in_flight == 1  # two edits in flight at once could land in either order
+
+
+async def test_settle_waits_for_the_edit_in_flight():
+    quiz = SlowQuiz()
+    refresher = PostRefresher(0.0, quiz)  # type: ignore[arg-type]
+    quiz.answers = 1
+    refresher.touch(SETTINGS, POST)
+    await quiz.started.wait()
+    settled = asyncio.create_task(refresher.settle(POST.id))
+    await asyncio.sleep(0)
+    assert not settled.done()
+    quiz.release.set()
+    await settled
+    assert quiz.edits == [1]
