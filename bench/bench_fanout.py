@@ -84,13 +84,14 @@ async def fanout(settings: Settings, library: Library, channels: int, rate: floa
 
 
 MEMORY = """
-import asyncio, json, resource
+import asyncio, json
 from datetime import time
 from bot.app import build_core, start_scheduler
 from bot.config import load_settings
 from bot.core.models import ChannelSettings
 from bot.store.sqlite import SqliteStore
 from bench.bench_fanout import RateLimitedPlatform
+from bench.common import rss_mb
 
 async def main():
     settings = load_settings(env={})
@@ -101,7 +102,7 @@ async def main():
     scheduler = await start_scheduler(core, settings, live=True)
     jobs = len(scheduler.live.get_jobs())
     await core.close()
-    print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "jobs": jobs}))
+    print(json.dumps({"rss_mb": rss_mb(), "jobs": jobs}))
 
 asyncio.run(main())
 """

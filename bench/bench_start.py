@@ -17,14 +17,15 @@ from bench.common import emit, median
 ROOT = Path(__file__).resolve().parent.parent
 
 OURS = """
-import json, time, resource
+import json, time
 t = time.perf_counter()
 from bot.config import load_settings
 from bot.app import load_library
+from bench.common import rss_mb
 library = load_library(load_settings(env={}))
 elapsed = time.perf_counter() - t
 print(json.dumps({"s": elapsed, "questions": len(library.bank.questions),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": rss_mb()}))
 """
 
 REFERENCE = """

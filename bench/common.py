@@ -18,6 +18,15 @@ def emit(bench: str, metric: str, value: float, unit: str, target: str, ok: bool
     sys.stdout.flush()
 
 
+def rss_mb() -> float:
+    """Resident memory now (VmRSS). Not ru_maxrss: that survives exec and reports the parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     if not ordered:

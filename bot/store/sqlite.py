@@ -492,19 +492,25 @@ class SqliteStore(StudyQueries):
         return (to_ms(start) if start else 0, to_ms(end) if end else 2**62)
 
     async def board(self, channel_key: int, start: datetime | None, end: datetime | None, limit: int) -> list[BoardRow]:
+        # Totals first, names after: the all-time board then runs on the covering index answers_board
+        # alone, and names are looked up for the rows shown, not for every answer.
+        window = "" if start is None and end is None else "AND answered_at >= ? AND answered_at < ?"
+        params = () if not window else self._window(start, end)
         rows = await self._fetchall(
-            """
-            SELECT a.user_id, COALESCE(u.name, a.user_id), SUM(a.points) AS points, SUM(a.correct), COUNT(*),
-                   MIN(a.answered_at) AS first
-            FROM answers a
-            JOIN channels c ON c.id = a.channel_key
-            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = a.user_id
-            WHERE a.channel_key = ? AND a.answered_at >= ? AND a.answered_at < ?
-            GROUP BY a.user_id
-            ORDER BY points DESC, SUM(a.correct) DESC, first, a.user_id
+            f"""
+            WITH totals AS (
+                SELECT user_id, SUM(points) AS points, SUM(correct) AS correct, COUNT(*) AS answered,
+                       MIN(answered_at) AS first
+                FROM answers WHERE channel_key = ? {window}
+                GROUP BY user_id
+            )
+            SELECT t.user_id, COALESCE(u.name, t.user_id), t.points, t.correct, t.answered
+            FROM totals t
+            LEFT JOIN users u ON u.platform = (SELECT platform FROM channels WHERE id = ?) AND u.user_id = t.user_id
+            ORDER BY t.points DESC, t.correct DESC, t.first, t.user_id
             LIMIT ?
             """,
-            (channel_key, *self._window(start, end), limit),
+            (channel_key, *params, channel_key, limit),
         )
         return [BoardRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
