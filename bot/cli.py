@@ -65,6 +65,21 @@ def _console(args: argparse.Namespace) -> int:
     return asyncio.run(run_console(settings, user, lang, sys.stdin, sys.stdout))
 
 
+def _run_slack(args: argparse.Namespace) -> int:
+    from bot.app import run_slack
+
+    settings = _settings(args)
+    if not args.verbose:
+        logging.getLogger("bot").setLevel(logging.INFO)  # our own start/stop lines; the SDKs stay quiet
+    return asyncio.run(run_slack(settings, args.http))
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
 def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
     parser.add_argument("--config", metavar="PATH", help="a TOML file laid over config/default.toml")
     if db:
@@ -88,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--json", action="store_true")
     lookup.add_argument("--lang", choices=("ko", "en"), default="ko")
     lookup.set_defaults(func=_lookup)
+
+    run = sub.add_parser("run", help="connect the bot to a chat platform")
+    run_sub = run.add_subparsers(dest="platform", required=True)
+    slack = run_sub.add_parser(
+        "slack",
+        help="run on Slack: Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN) "
+        "or HTTP mode with --http (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)",
+    )
+    _add_common(slack, db=True)
+    slack.add_argument(
+        "--http", metavar="PORT", type=_port, help="serve HTTP on PORT (/slack/events, /healthz) instead of Socket Mode"
+    )
+    slack.set_defaults(func=_run_slack)
 
     content = sub.add_parser("content", help="work with the question bank")
     content_sub = content.add_subparsers(dest="content_command", required=True)

@@ -45,28 +45,46 @@ def choose_question(bank: QuestionBank, exam: str, used: set[str], rng: random.R
 
 
 class PostRefresher:
-    """Edits a daily post's answered-count at most once per `interval` seconds per post."""
+    """Edits a daily post's answered-count at most once per `interval` seconds per post.
+
+    One edit per post at a time: an answer that lands while an edit is on its way asks for another
+    edit after it, so a slow or rate-limited edit never overwrites a newer count.
+    """
 
     def __init__(self, interval: float, quiz: Quiz) -> None:
         self._interval = interval
         self._quiz = quiz
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._again: set[int] = set()
 
     def touch(self, settings: ChannelSettings, post: Post) -> None:
-        if post.id not in self._tasks:
+        if post.id in self._tasks:
+            self._again.add(post.id)
+        else:
             self._tasks[post.id] = asyncio.create_task(self._refresh_later(settings, post.id))
 
     async def _refresh_later(self, settings: ChannelSettings, post_id: int) -> None:
         try:
-            await asyncio.sleep(self._interval)
+            while True:
+                await asyncio.sleep(self._interval)
+                self._again.discard(post_id)
+                try:
+                    await self._quiz.refresh_post(settings, post_id)
+                except Exception:
+                    log.exception(
+                        "could not update the answered count of post %s in %s", post_id, settings.channel_id
+                    )
+                if post_id not in self._again:
+                    return
         finally:
             self._tasks.pop(post_id, None)
-        try:
-            await self._quiz.refresh_post(settings, post_id)
-        except Exception:
-            log.exception(
-                "could not update the answered count of post %s in %s", post_id, settings.channel_id
-            )
+            self._again.discard(post_id)
+
+    async def wait(self, post_id: int) -> None:
+        """Wait until no edit of this post is pending or on its way (before the reveal edits it)."""
+        task = self._tasks.get(post_id)
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
 
     async def flush(self) -> None:
         """Wait for every pending edit (tests, shutdown)."""
@@ -135,6 +153,7 @@ class Quiz:
         """Reveal a post's answer; False when it was already closed."""
         if not await self.store.claim_close(post.id, self.clock.now()):
             return False
+        await self.refresher.wait(post.id)  # an answered-count edit in flight must not land after the reveal
         question = self.bank.questions.get(post.question_id)
         if question is None or post.message_id is None:
             log.warning(
