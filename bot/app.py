@@ -160,7 +160,8 @@ async def run_slack(settings: Settings, http_port: int | None, *, stop: asyncio.
     stop = stop or stop_on_signals()
     try:
         if http_port is not None:
-            await serve_http(bot.app, str(settings.slack.get("http_host") or "0.0.0.0"), http_port, stop)
+            host = str(settings.slack.get("http_host") or "0.0.0.0")
+            await serve_http(bot.app, secrets["SLACK_SIGNING_SECRET"], host, http_port, stop)
         else:
             await serve_socket(bot.app, secrets["SLACK_APP_TOKEN"], stop)
     finally:

@@ -141,6 +141,17 @@ def parse_mention(body: Mapping[str, Any], team_fallback: str = "") -> CommandRe
     return CommandRequest(origin, words[0].lstrip("/"), words[1] if len(words) > 1 else "")
 
 
+# Top-level parts that Slack always sends as objects (or null); bolt reads them with .get().
+_OBJECTS = ("event", "user", "channel", "team", "container", "enterprise", "message", "view")
+
+
+def well_formed(body: object) -> bool:
+    """A payload bolt can read at all: an object whose nested parts are objects where Slack's are."""
+    if not isinstance(body, Mapping):
+        return False
+    return all(body.get(key) is None or isinstance(body.get(key), Mapping) for key in _OBJECTS)
+
+
 def request_key(body: Mapping[str, Any]) -> str:
     """The same for a request and Slack's retries of it: event_id for events, else the whole body."""
     event_id = _text(body.get("event_id"))

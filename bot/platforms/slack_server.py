@@ -11,7 +11,10 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.platforms.slack_requests import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +22,26 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
+def web_app(app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> web.Application:
     """Events, slash commands and interactivity on `path` (POST); `GET /healthz` for probes."""
+    verifier = SignatureVerifier(signing_secret)
 
     async def events(request: web.Request) -> web.Response:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError):  # a `payload` field that is not JSON
+            bolt_request = None
+        if bolt_request is None or not well_formed(bolt_request.body):
+            # bolt cannot read it; unsigned junk is refused as bolt refuses it, signed junk as malformed
+            signed = verifier.is_valid(
+                await request.text(),
+                request.headers.get("X-Slack-Request-Timestamp", "0"),
+                request.headers.get("X-Slack-Signature", ""),
+            )
+            if not signed:
+                return web.json_response({"error": "invalid request"}, status=401)
+            return web.json_response({"ok": False, "error": "malformed_request"}, status=400)
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -44,8 +61,8 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def serve_http(app: AsyncApp, host: str, port: int, stop: asyncio.Event) -> None:
-    runner = web.AppRunner(web_app(app), access_log=None)
+async def serve_http(app: AsyncApp, signing_secret: str, host: str, port: int, stop: asyncio.Event) -> None:
+    runner = web.AppRunner(web_app(app, signing_secret), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

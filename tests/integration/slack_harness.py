@@ -93,7 +93,7 @@ async def slack(fixture_settings: Settings, library: Library, clock: FixedClock)
         lang="ko",
         signing_secret=SECRET,
     )
-    server = TestServer(web_app(bot.app), host="127.0.0.1")
+    server = TestServer(web_app(bot.app, SECRET), host="127.0.0.1")
     await server.start_server()
     driver = SlackDriver(f"http://127.0.0.1:{server.port}/slack/events", SECRET, fake)
     try:

@@ -261,3 +261,16 @@ async def test_a_share_in_a_channel_without_the_bot_falls_back_to_the_response_u
     await slack.click(as_message(card), "share:0", "U1", key="share")
     [shared] = slack.fake.responses_to("share")
     assert shared["response_type"] == "in_channel" and shared["blocks"][0]["text"]["text"].startswith("Amazon S3")
+
+
+async def test_unreadable_bodies_are_refused_without_a_server_error(slack: SlackWorld):
+    form = "application/x-www-form-urlencoded"
+    not_json = await slack.driver.send("payload=not-json", form)
+    not_object = await slack.driver.send("[]", "application/json")
+    odd_event = await slack.driver.send(
+        '{"type": "event_callback", "event_id": "E1", "event": "x"}', "application/json"
+    )
+    unsigned = await slack.driver.send("payload=not-json", form, signature="v0=" + "1" * 64)
+    assert [r.status for r in (not_json, not_object, odd_event, unsigned)] == [400, 400, 400, 401]
+    await slack.settle()
+    assert slack.fake.calls == []
