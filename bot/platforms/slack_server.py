@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -54,9 +55,11 @@ def web_app(app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> web.
 def stop_on_signals() -> asyncio.Event:
     """An event set by SIGINT or SIGTERM, so the bot can finish what it acknowledged."""
     stop = asyncio.Event()
+    if sys.platform == "win32":  # no loop signal handlers there: Ctrl-C ends the process as usual
+        return stop
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform/thread
+        with contextlib.suppress(RuntimeError):  # not in the main thread
             loop.add_signal_handler(sig, stop.set)
     return stop
 

@@ -17,7 +17,9 @@ NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 async def test_a_file_database_reopened_keeps_everything(tmp_path):
     path = tmp_path / "data" / "bot.db"
     store = await SqliteStore.open(path)
-    channel = await store.save_channel(ChannelSettings("test", "T", "C1", timezone="Europe/London", active=True))
+    channel = await store.save_channel(
+        ChannelSettings("test", "T", "C1", timezone="Europe/London", active=True)
+    )
     post = await store.claim_post(channel.id, date(2026, 11, 23), "efs-001", NOW)
     await store.mark_posted(post.id, "m1", NOW)
     outcome = await store.record_answer(post, "U1", frozenset({1}), True, 10, (3, 2, 1), NOW)
