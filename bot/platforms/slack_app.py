@@ -45,7 +45,7 @@ Parsed = CommandRequest | ActionRequest | Incomplete
 
 
 def _kind(body: Mapping[str, Any]) -> str:
-    """ "command", "action", "mention" or "" for what bolt handles alone (url_verification, ...)."""
+    """What the guard looks after: command, action, mention; "" for what bolt handles alone."""
     kind = body.get("type")
     if kind == "block_actions":
         return "action"
@@ -148,8 +148,9 @@ class SlackBot:
         text = self.router.t(self.lang, "slack.incomplete", missing=missing)
         if kind == "command":  # the acknowledgement itself is shown to the caller
             return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
-        if kind == "action":
-            self._spawn(self._private(Reply(body=text, kind="error"), incomplete.origin), "a refusal")
+        origin = incomplete.origin
+        if kind == "action" and (origin.response_url or (origin.user_id and origin.channel_id)):
+            self._spawn(self._private(Reply(body=text, kind="error"), origin), "a refusal")
         return BoltResponse(status=200, body="")
 
     # --- listeners: ack first, the work after -----------------------------------------------
