@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,11 @@ from bot.store.sqlite import SqliteStore
 if TYPE_CHECKING:
     from bot.platforms.discord_bot import StudyClient
     from bot.platforms.discord_platform import DiscordPlatform
+
+log = logging.getLogger(__name__)
+
+# Slack's answers to auth.test that mean the token itself is wrong, not that Slack is unreachable.
+REFUSED_TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired")
 
 
 class SystemClock:
@@ -245,3 +251,60 @@ def discord_invite_url(settings: Settings, client_id: str | None) -> str:
         return invite_url(client_id)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _require_secrets(settings: Settings, *names: str) -> dict[str, str]:
+    missing = [name for name in names if not settings.secrets.get(name)]
+    if missing:
+        raise ConfigError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
+            "put the Slack app's tokens in the environment (README: Connect to Slack)"
+        )
+    return {name: settings.secrets[name] for name in names}
+
+
+async def run_slack(settings: Settings, http_port: int | None, *, stop: asyncio.Event | None = None) -> int:
+    """The bot on Slack: Socket Mode, or HTTP mode on `http_port`. Runs until SIGINT/SIGTERM or `stop`."""
+    from aiohttp import ClientError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.platforms.slack_api import SlackPlatform, api_url, make_client
+    from bot.platforms.slack_app import SlackBot
+    from bot.platforms.slack_members import MemberDirectory
+    from bot.platforms.slack_server import serve_http, serve_socket, stop_on_signals, who_am_i
+
+    http = http_port is not None
+    secrets = _require_secrets(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
+    client = make_client(secrets["SLACK_BOT_TOKEN"], api_url(settings.slack.get("api_url")))
+    try:
+        me = await who_am_i(client)
+        log.info("slack: signed in as %s in team %s", me["user_id"], me["team_id"])
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", ""))
+        if error in REFUSED_TOKEN_ERRORS:
+            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}); check the token") from None
+        log.warning("slack: auth.test failed (%s); carrying on", error)
+    except (OSError, ClientError) as exc:
+        log.warning("slack: the Web API is not reachable yet (%s); carrying on", type(exc).__name__)
+
+    platform = SlackPlatform(client)
+    core = await build_core(settings, platform)
+    await start_scheduler(core, settings)  # posts through the Web API, which needs no open connection
+    bot = SlackBot(
+        router=core.router,
+        platform=platform,
+        members=MemberDirectory(client, settings.slack.get("admins", ())),
+        lang=settings.channel_defaults.language,
+        signing_secret=secrets.get("SLACK_SIGNING_SECRET", ""),
+    )
+    stop = stop or stop_on_signals()
+    try:
+        if http_port is not None:
+            host = str(settings.slack.get("http_host") or "0.0.0.0")
+            await serve_http(bot.app, secrets["SLACK_SIGNING_SECRET"], host, http_port, stop)
+        else:
+            await serve_socket(bot.app, secrets["SLACK_APP_TOKEN"], stop)
+    finally:
+        await bot.drain()
+        await core.close()
+    return 0

@@ -116,9 +116,10 @@ def _discord_invite_url(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_discord(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    run = sub.add_parser("run", help="connect the bot to a chat platform")
-    run_sub = run.add_subparsers(dest="platform", required=True)
+def _add_discord(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    run_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     run_discord = run_sub.add_parser("discord", help="run on Discord (token from DISCORD_TOKEN)")
     _add_common(run_discord, db=True)
     run_discord.set_defaults(func=_run_discord)
@@ -129,6 +130,21 @@ def _add_discord(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _add_common(invite, db=False)
     invite.add_argument("--client-id", help="the application id (default: DISCORD_CLIENT_ID)")
     invite.set_defaults(func=_discord_invite_url)
+
+
+def _run_slack(args: argparse.Namespace) -> int:
+    from bot.app import run_slack
+
+    settings = _settings(args)
+    if not args.verbose:
+        logging.getLogger("bot").setLevel(logging.INFO)  # our own start/stop lines; the SDKs stay quiet
+    return asyncio.run(run_slack(settings, args.http))
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
 
 
 def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
@@ -168,13 +184,26 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true", help='one {"at", "kind", "text"} object per line')
     simulate.set_defaults(func=_simulate)
 
+    run = sub.add_parser("run", help="connect the bot to a chat platform")
+    run_sub = run.add_subparsers(dest="platform", required=True)
+    slack = run_sub.add_parser(
+        "slack",
+        help="run on Slack: Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN) "
+        "or HTTP mode with --http (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)",
+    )
+    _add_common(slack, db=True)
+    slack.add_argument(
+        "--http", metavar="PORT", type=_port, help="serve HTTP on PORT (/slack/events, /healthz) instead of Socket Mode"
+    )
+    slack.set_defaults(func=_run_slack)
+
     content = sub.add_parser("content", help="work with the question bank")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     check = content_sub.add_parser("check", help="validate content/")
     _add_common(check, db=False)
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_content_check)
-    _add_discord(sub)
+    _add_discord(sub, run_sub)
     return parser
 
 

@@ -112,6 +112,16 @@ def _channel_defaults(raw: dict[str, Any]) -> ChannelSettings:
         raise ConfigError(f"[channel_defaults] has a bad value: {exc.value!r} ({exc.key})") from None
 
 
+def _slack(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """`[slack]`, with SLACK_API_URL from the environment over `api_url` (a proxy or a local server)."""
+    slack = dict(raw)
+    if env.get("SLACK_API_URL"):
+        slack["api_url"] = env["SLACK_API_URL"]
+    if not isinstance(slack.get("admins", []), list):
+        raise ConfigError('[slack] admins must be a list of user ids, e.g. admins = ["U0123ABCD"]')
+    return slack
+
+
 def load_settings(
     config_path: str | Path | None = None, env: dict[str, str] | None = None, db_path: str | None = None
 ) -> Settings:
@@ -133,7 +143,7 @@ def load_settings(
             channel_defaults=_channel_defaults(raw["channel_defaults"]),
             console_user=str(raw["console"]["user"]),
             console_language=str(raw["console"]["language"]),
-            slack=dict(raw.get("slack", {})),
+            slack=_slack(raw.get("slack", {}), env),
             discord=dict(raw.get("discord", {})),
             secrets={k: env[k] for k in SECRET_VARIABLES if env.get(k)},
         )

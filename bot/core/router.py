@@ -18,7 +18,6 @@ from bot.core.views import Views
 log = logging.getLogger(__name__)
 
 MAX_ARGS = 200  # characters; longer input is refused, not truncated
-COMMANDS = ("aws", "quiz", "leaderboard", "stats", "studybot")
 
 Handler = Callable[["Context", str], Awaitable[Reply]]
 PressHandler = Callable[["Context", str], Awaitable[Reply]]

@@ -10,6 +10,7 @@ from bot.app import Library
 from bot.config import Settings
 from tests.fakes.bots import Bots
 from tests.integration.discord_harness import discord_bot, discord_endpoints, fake_discord  # noqa: F401
+from tests.integration.slack_harness import slack  # noqa: F401
 
 
 @pytest.fixture

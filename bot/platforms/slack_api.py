@@ -1,0 +1,98 @@
+"""The Slack Web API side: the client (base URL, rate-limit retries) and the ChatPlatform over it."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, async_default_handlers
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.core.models import ChannelRef, MessageRef, Reply
+from bot.platforms.slack_render import SlackMessage, render, render_one
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+DEFAULT_API_URL = "https://slack.com/api/"
+RATE_LIMIT_RETRIES = 3
+
+
+def api_url(configured: object) -> str:
+    """The Web API base URL (config `[slack] api_url` or SLACK_API_URL), ending in '/' as slack-sdk needs."""
+    url = str(configured or "").strip() or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def make_client(token: str, base_url: str, timeout: int = 30) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) besides the default connection retries."""
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=timeout)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    return client
+
+
+def make_webhook(url: str) -> AsyncWebhookClient:
+    handlers = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+    return AsyncWebhookClient(url=url, retry_handlers=handlers)
+
+
+class SlackPlatform:
+    """ChatPlatform on Slack: post = chat.postMessage, edit = chat.update, private = chat.postEphemeral."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def _post_message(self, channel_id: str, message: SlackMessage, thread_ts: str | None = None) -> str:
+        response = await self.client.chat_postMessage(
+            channel=channel_id,
+            text=message.text,
+            blocks=list(message.blocks),
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    async def _post_thread(self, channel_id: str, thread_ts: str, replies: tuple[Reply, ...]) -> None:
+        for follow_up in replies:
+            for message in render(follow_up):
+                await self._post_message(channel_id, message, thread_ts)
+
+    async def post(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        first, *rest = render(reply)
+        ts = await self._post_message(channel.channel_id, first)
+        for message in rest:
+            await self._post_message(channel.channel_id, message, ts)
+        await self._post_thread(channel.channel_id, ts, reply.thread)
+        return MessageRef(channel, ts)
+
+    async def edit(self, message: MessageRef, reply: Reply) -> None:
+        rendered = render_one(reply)
+        await self.client.chat_update(
+            channel=message.channel.channel_id,
+            ts=message.message_id,
+            text=rendered.text,
+            blocks=list(rendered.blocks),
+        )
+        await self._post_thread(message.channel.channel_id, message.message_id, reply.thread)
+
+    async def send_private(self, channel: ChannelRef, user_id: str, reply: Reply) -> None:
+        for message in render(reply):
+            await self.client.chat_postEphemeral(
+                channel=channel.channel_id, user=user_id, text=message.text, blocks=list(message.blocks)
+            )
+
+    async def respond(self, response_url: str, reply: Reply, *, in_channel: bool = False) -> bool:
+        """Answer through an interaction's response_url; False when Slack did not take it."""
+        webhook = make_webhook(response_url)
+        for message in render(reply):
+            response = await webhook.send(
+                text=message.text,
+                blocks=list(message.blocks),
+                response_type="in_channel" if in_channel else "ephemeral",
+                replace_original=False,
+            )
+            if response.status_code != 200:
+                log.warning("response_url answered %s: %s", response.status_code, response.body[:200])
+                return False
+        return True

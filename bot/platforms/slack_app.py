@@ -1,0 +1,219 @@
+"""The bot on Slack: a slack-bolt AsyncApp whose listeners ack at once and then call the router.
+
+Every slash command goes to `Router.handle`, every button to `Router.press`, `@studybot aws efs`
+mentions to `Router.handle`; replies go back ephemerally (response_url, else chat.postEphemeral)
+or into the channel (chat.postMessage) as the Reply says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+
+from bot.core.models import ChannelRef, Invocation, Lang, Press, Reply
+from bot.core.router import Router
+from bot.platforms.slack_api import PLATFORM, SlackPlatform
+from bot.platforms.slack_members import MemberDirectory
+from bot.platforms.slack_requests import (
+    ActionRequest,
+    CommandRequest,
+    Incomplete,
+    Origin,
+    RecentRequests,
+    parse_action,
+    parse_command,
+    parse_mention,
+    request_key,
+)
+
+log = logging.getLogger(__name__)
+
+PARSED = "studybot_request"  # where the guard leaves the parsed request in bolt's context
+ANY = re.compile(r".")
+Parsed = CommandRequest | ActionRequest | Incomplete
+
+
+def _kind(body: Mapping[str, Any]) -> str:
+    """What the guard looks after: command, action, mention; "" for what bolt handles alone."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        return "action"
+    if kind == "event_callback":
+        event = body.get("event")
+        return "mention" if isinstance(event, Mapping) and event.get("type") == "app_mention" else ""
+    if kind is None and ("command" in body or "trigger_id" in body or "user_id" in body):
+        return "command"
+    return ""
+
+
+class _Guard(AsyncMiddleware):
+    """A middleware object, not a function: bolt builds a function's arguments from the payload
+    (`action` = actions[0]) and would fail on the malformed payloads the guard is there to refuse."""
+
+    def __init__(self, guard: Callable[[AsyncBoltRequest, Callable[[], Awaitable[Any]]], Awaitable[Any]]) -> None:
+        self._guard = guard
+
+    @property
+    def name(self) -> str:
+        return "StudybotGuard"
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
+    ) -> BoltResponse | None:
+        return await self._guard(req, next)
+
+
+class SlackBot:
+    """Wires bolt to the router; `app` is the AsyncApp to serve over HTTP or Socket Mode."""
+
+    def __init__(
+        self,
+        *,
+        router: Router,
+        platform: SlackPlatform,
+        members: MemberDirectory,
+        lang: Lang,
+        signing_secret: str = "",
+        recent: RecentRequests | None = None,
+    ) -> None:
+        self.router = router
+        self.platform = platform
+        self.members = members
+        self.lang = lang
+        self.recent = recent or RecentRequests()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.app = AsyncApp(client=platform.client, signing_secret=signing_secret, name="studybot")
+        self.app.use(_Guard(self._guard))
+        self.app.command(ANY)(self._on_command)
+        self.app.action({"action_id": ANY})(self._on_action)
+        self.app.event("app_mention")(self._on_mention)
+
+    # --- background work --------------------------------------------------------------------
+
+    def _spawn(self, work: Awaitable[None], what: str) -> None:
+        task = asyncio.create_task(self._logged(work, what))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _logged(work: Awaitable[None], what: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("slack: %s failed", what)
+
+    async def drain(self) -> None:
+        """Wait until every acknowledged request has been answered (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # --- the guard: retries and incomplete payloads -----------------------------------------
+
+    async def _guard(self, req: AsyncBoltRequest, next_: Callable[[], Awaitable[Any]]) -> BoltResponse | None:
+        body = req.body
+        kind = _kind(body)
+        if not kind:
+            return await next_()
+        retried = req.headers.get("x-slack-retry-num")
+        if not self.recent.first_time(request_key(body)) and (kind == "mention" or retried):
+            log.info("slack: acknowledged a repeated %s without handling it again", kind)
+            return BoltResponse(status=200, body="")
+        team = req.context.team_id or ""
+        parsed: Parsed = (
+            parse_command(body, team)
+            if kind == "command"
+            else parse_action(body, team)
+            if kind == "action"
+            else parse_mention(body, team)
+        )
+        if isinstance(parsed, Incomplete):
+            return self._refuse(kind, parsed)
+        req.context[PARSED] = parsed
+        return await next_()
+
+    def _refuse(self, kind: str, incomplete: Incomplete) -> BoltResponse:
+        missing = ", ".join(incomplete.missing)
+        log.warning("slack: a %s arrived without %s; refused", kind, missing)
+        text = self.router.t(self.lang, "slack.incomplete", missing=missing)
+        if kind == "command":  # the acknowledgement itself is shown to the caller
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        origin = incomplete.origin
+        if kind == "action" and (origin.response_url or (origin.user_id and origin.channel_id)):
+            self._spawn(self._private(Reply(body=text, kind="error"), origin), "a refusal")
+        return BoltResponse(status=200, body="")
+
+    # --- listeners: ack first, the work after -----------------------------------------------
+
+    async def _on_command(self, ack: AsyncAck, context: AsyncBoltContext) -> None:
+        await ack()
+        request = context.get(PARSED)
+        if isinstance(request, CommandRequest):
+            self._spawn(self._command(request), f"/{request.name[:40]}")
+
+    async def _on_mention(self, ack: AsyncAck, context: AsyncBoltContext) -> None:
+        await ack()
+        request = context.get(PARSED)
+        if isinstance(request, CommandRequest):
+            self._spawn(self._command(request), f"a mention ({request.name[:40]})")
+
+    async def _on_action(self, ack: AsyncAck, context: AsyncBoltContext) -> None:
+        await ack()
+        request = context.get(PARSED)
+        if isinstance(request, ActionRequest):
+            self._spawn(self._action(request), f"a {request.action[:40]!r} click")
+
+    async def _command(self, request: CommandRequest) -> None:
+        origin = request.origin
+        member = await self.members.member(origin.user_id, origin.user_name)
+        invocation = Invocation(self._channel(origin), member, request.name, request.text)
+        await self._deliver(await self.router.handle(invocation), origin)
+
+    async def _action(self, request: ActionRequest) -> None:
+        origin = request.origin
+        member = await self.members.member(origin.user_id, origin.user_name)
+        press = Press(self._channel(origin), member, request.action, request.value)
+        await self._deliver(await self.router.press(press), origin)
+
+    # --- delivery ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _channel(origin: Origin) -> ChannelRef:
+        return ChannelRef(PLATFORM, origin.team_id, origin.channel_id)
+
+    async def _deliver(self, reply: Reply, origin: Origin) -> None:
+        if reply.visibility != "channel":
+            await self._private(reply, origin)
+            return
+        try:
+            await self.platform.post(self._channel(origin), reply)
+        except SlackApiError as exc:
+            # Most often not_in_channel: a response_url may still post there, else tell the caller.
+            error = exc.response.get("error") if exc.response is not None else "?"
+            log.warning("slack: chat.postMessage in %s failed: %s", origin.channel_id, error)
+            if origin.response_url and await self._respond(origin.response_url, reply, in_channel=True):
+                return
+            notice = self.router.t(self.lang, "slack.cannot_post", error=str(error)[:60])
+            await self._private(Reply(body=notice, kind="error"), origin)
+
+    async def _private(self, reply: Reply, origin: Origin) -> None:
+        if origin.response_url and await self._respond(origin.response_url, reply):
+            return
+        await self.platform.send_private(self._channel(origin), origin.user_id, reply)
+
+    async def _respond(self, response_url: str, reply: Reply, *, in_channel: bool = False) -> bool:
+        try:
+            return await self.platform.respond(response_url, reply, in_channel=in_channel)
+        except Exception as exc:  # a dead response_url must not lose the answer: the caller falls back
+            log.warning("slack: response_url failed: %s", type(exc).__name__)
+            return False

@@ -1,0 +1,387 @@
+"""A fake Slack on 127.0.0.1: the Web API methods the bot calls, response_urls and Socket Mode.
+
+It records every call, keeps the channel messages it was asked to post and update, and can answer
+a method with 429 (Retry-After) or an error. `SlackDriver` sends signed requests to the bot the way
+Slack does: slash commands as form fields, clicks as a `block_actions` payload, events as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+TEAM = "T1"
+BOT_USER = "UBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    status: int = 200
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    edits: int = 0
+
+
+@dataclass
+class Response:
+    """A post to a response_url."""
+
+    key: str
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, Message] = field(default_factory=dict)  # by ts
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
+    socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._limited: dict[str, list[int]] = {}
+        self._errors: dict[str, list[str]] = {}
+        self._holds: dict[str, asyncio.Event] = {}
+        self._socket: web.WebSocketResponse | None = None
+        self._server: TestServer | None = None
+
+    # --- set-up -----------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, **flags: Any) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "profile": {"display_name": name, "real_name": name},
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            **flags,
+        }
+
+    def rate_limit(self, method: str, retry_after: int = 0) -> None:
+        """Answer the next call of `method` with 429 and Retry-After."""
+        self._limited.setdefault(method, []).append(retry_after)
+
+    def fail(self, method: str, error: str) -> None:
+        """Answer the next call of `method` with ok: false and `error`."""
+        self._errors.setdefault(method, []).append(error)
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep calls of `method` waiting until the returned event is set (a slow Slack)."""
+        self._holds[method] = asyncio.Event()
+        return self._holds[method]
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.add_routes(
+            [
+                web.post("/api/{method}", self._api),
+                web.get("/api/{method}", self._api),
+                web.post("/respond/{key}", self._respond),
+                web.get("/socket", self._socket_handler),
+            ]
+        )
+        self._server = TestServer(app, host="127.0.0.1")
+        await self._server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._server is not None:
+            await self._server.close()
+
+    @property
+    def root(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.root}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.root}/respond/{key}"
+
+    # --- what was sent ----------------------------------------------------------------------
+
+    def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
+
+    def channel_messages(self, channel: str = "C1", *, threads: bool = False) -> list[Message]:
+        return [m for m in self.messages.values() if m.channel == channel and (threads or m.thread_ts is None)]
+
+    def thread(self, ts: str) -> list[Message]:
+        return [m for m in self.messages.values() if m.thread_ts == ts]
+
+    def responses_to(self, key: str) -> list[dict[str, Any]]:
+        return [r.body for r in self.responses if r.key == key]
+
+    # --- the Web API ------------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(await request.post()))
+        for key in ("blocks", "attachments"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        if self._limited.get(method):
+            retry_after = self._limited[method].pop(0)
+            self.calls.append(Call(method, args, token, 429))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
+            )
+        self.calls.append(Call(method, args, token))
+        if method in self._holds:
+            await self._holds[method].wait()
+        if self._errors.get(method):
+            return web.json_response({"ok": False, "error": self._errors[method].pop(0)})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(handler(args))
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM, "team": "Test", "user": "studybot"}
+
+    def _next_ts(self) -> str:
+        return f"{1_764_000_000 + next(self._ts)}.000100"
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = self._next_ts()
+        message = Message(args["channel"], ts, args.get("text", ""), args.get("blocks", []), args.get("thread_ts"))
+        self.messages[ts] = message
+        return {"ok": True, "channel": message.channel, "ts": ts, "message": {"text": message.text}}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        message = self.messages.get(args.get("ts", ""))
+        if message is None or message.channel != args.get("channel"):
+            return {"ok": False, "error": "message_not_found"}
+        message.text = args.get("text", message.text)
+        message.blocks = args.get("blocks", message.blocks)
+        message.edits += 1
+        return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.ephemerals.append(args)
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(args.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self._server.port}/socket"}  # type: ignore[union-attr]
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(Response(request.match_info["key"], await request.json()))
+        return web.Response(text="ok")
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    async def _socket_handler(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        self.connected.set()
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await self.socket_acks.put(json.loads(message.data))
+        return socket
+
+    async def send_envelope(self, envelope: dict[str, Any]) -> None:
+        assert self._socket is not None, "the bot has not connected"
+        await self._socket.send_json(envelope)
+
+
+# --- the driver: Slack's side of the requests to the bot --------------------------------------
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Sent:
+    status: int
+    text: str
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.text) if self.text else {}
+
+
+class SlackDriver:
+    """Sends correctly signed requests to the bot's /slack/events, as Slack would."""
+
+    def __init__(self, url: str, secret: str, fake: FakeSlack) -> None:
+        self.url = url
+        self.secret = secret
+        self.fake = fake
+        self._ids = itertools.count(1)
+
+    async def send(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Sent:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature or sign(self.secret, ts, body),
+            **(headers or {}),
+        }
+        async with aiohttp.ClientSession() as session, session.post(self.url, data=body, headers=all_headers) as resp:
+            return Sent(resp.status, await resp.text())
+
+    def command_body(self, text: str, user: str, channel: str = "C1", key: str | None = None) -> str:
+        name, _, args = text.partition(" ")
+        n = next(self._ids)
+        fields = {
+            "token": "verification-token",
+            "team_id": TEAM,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "study",
+            "user_id": user,
+            "user_name": self.fake.users.get(user, {}).get("name", user.lower()),
+            "command": name,
+            "text": args,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": self.fake.response_url(key or f"cmd{n}"),
+            "trigger_id": f"{n}.{n}.trigger",
+        }
+        return urlencode(fields)
+
+    async def command(self, text: str, user: str, channel: str = "C1", key: str | None = None, **kw: Any) -> Sent:
+        """`text` as typed: "/aws efs"; the reply to the response_url is recorded under `key`."""
+        body = self.command_body(text, user, channel, key)
+        return await self.send(body, "application/x-www-form-urlencoded", **kw)
+
+    def click_payload(
+        self, message: Message, action_id: str, user: str, key: str | None = None, ephemeral: bool = False
+    ) -> dict[str, Any]:
+        """A block_actions payload for the button `action_id` of `message` (its value comes from the blocks)."""
+        element = find_button(message.blocks, action_id)
+        n = next(self._ids)
+        name = self.fake.users.get(user, {}).get("name", user.lower())
+        return {
+            "type": "block_actions",
+            "user": {"id": user, "username": name, "name": name, "team_id": TEAM},
+            "api_app_id": "A1",
+            "token": "verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": message.ts,
+                "channel_id": message.channel,
+                "is_ephemeral": ephemeral,
+            },
+            "trigger_id": f"{n}.{n}.trigger",
+            "team": {"id": TEAM, "domain": "test"},
+            "channel": {"id": message.channel, "name": "study"},
+            "message": {"type": "message", "ts": message.ts, "text": message.text, "blocks": message.blocks},
+            "response_url": self.fake.response_url(key or f"click{n}"),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": element["_block_id"],
+                    "text": element["text"],
+                    "value": element["value"],
+                    "type": "button",
+                    "action_ts": f"{time.time() + n:.6f}",
+                }
+            ],
+        }
+
+    async def send_payload(self, payload: dict[str, Any], **kw: Any) -> Sent:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.send(body, "application/x-www-form-urlencoded", **kw)
+
+    async def click(self, message: Message, action_id: str, user: str, key: str | None = None, **kw: Any) -> Sent:
+        return await self.send_payload(self.click_payload(message, action_id, user, key), **kw)
+
+    async def event(self, event: dict[str, Any], event_id: str, **kw: Any) -> Sent:
+        body = {
+            "token": "verification-token",
+            "team_id": TEAM,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+        }
+        return await self.send(json.dumps(body), "application/json", **kw)
+
+
+def find_button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return {**element, "_block_id": block.get("block_id", "")}
+    raise AssertionError(f"no button {action_id!r} in {json.dumps(blocks)[:400]}")
+
+
+def as_message(response: dict[str, Any], channel: str = "C1", ts: str = "0.0") -> Message:
+    """An ephemeral reply (a response_url body) as a message the driver can click on."""
+    return Message(channel, ts, response.get("text", ""), response.get("blocks", []))
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b.get("type") == "actions" for e in b["elements"]]
+
+
+def text_of(blocks: list[dict[str, Any]]) -> str:
+    """Every text a member reads in the blocks, joined by newlines."""
+    parts: list[str] = []
+    for block in blocks:
+        if "text" in block:
+            parts.append(block["text"]["text"])
+        parts.extend(f["text"] for f in block.get("fields", []))
+        parts.extend(e["text"] for e in block.get("elements", []) if e.get("type") == "mrkdwn")
+        parts.extend(e["text"]["text"] for e in block.get("elements", []) if e.get("type") == "button")
+    return "\n".join(parts)
