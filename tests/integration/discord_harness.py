@@ -54,6 +54,7 @@ async def running_bot(
     clock: FixedClock,
     *,
     refresh_seconds: float = 0.0,
+    token: str = "test-token",
 ) -> AsyncIterator[RunningBot]:
     platform = DiscordPlatform(connect_timeout=5.0)
     core = await build_core(
@@ -61,7 +62,7 @@ async def running_bot(
     )
     client = discord_client(settings, core, platform, guild_ready_timeout=0)
     seen = fake.identified
-    task = asyncio.create_task(client.start("test-token"))
+    task = asyncio.create_task(client.start(token))
     try:
         await fake.wait_for(lambda: fake.identified > seen or task.done())
         if task.done():
