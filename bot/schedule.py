@@ -25,7 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.core.boards import week_that_ended, weekly_board
 from bot.core.models import ChannelRef, ChannelSettings
 from bot.core.ports import ChatPlatform, Clock, Store
-from bot.core.quiz import PostResult, Quiz
+from bot.core.quiz import Quiz
 from bot.core.settings import DAY_NAMES
 from bot.core.views import Views
 
@@ -290,9 +290,21 @@ class Scheduler:
                 self.grace.total_seconds() // 60,
             )
             return
-        result = await self._attempts(f"the daily post of {day}", settings, lambda: self.quiz.post_daily(settings, day))
-        if result is PostResult.POSTED:
-            log.info("posted the daily question of %s for %s", label(settings), day)
+        claimed = await self.quiz.claim_daily(settings, day)
+        if claimed is None:
+            return
+        post, question = claimed
+        try:
+            sent = await self._attempts(
+                f"the daily post of {day}", settings, lambda: self.quiz.send_daily(settings, post, question)
+            )
+        except BaseException:  # cancelled at shutdown: leave no claim behind that nobody will post
+            await self.quiz.release_daily(post)
+            raise
+        if sent is None:
+            await self.quiz.release_daily(post)
+            return
+        log.info("posted the daily question of %s for %s", label(settings), day)
 
     # --- reveal -----------------------------------------------------------------------------
 
@@ -351,8 +363,8 @@ class Scheduler:
     async def _attempts(self, what: str, settings: ChannelSettings, action: Callable[[], Awaitable[T]]) -> T | None:
         """Run `action`, retrying transient platform errors with backoff; None when it finally failed.
 
-        Each failed attempt has already released its claim (Quiz.post_daily, Quiz.close), so a later
-        attempt, here or after a restart, can make it.
+        The caller holds the claim across the attempts and releases it (or the reveal's close) only when
+        they all failed, so a later attempt, here or after a restart, can make it.
         """
         for attempt, delay in enumerate((*self.retry_delays, None), start=1):
             try:

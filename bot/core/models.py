@@ -145,6 +145,7 @@ class AnswerOutcome:
     points: int
     rank: int | None  # 1-based among correct answers, None when wrong
     picked: frozenset[int]
+    closed: bool = False  # refused: the post was closed before this answer could be written
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,28 +133,42 @@ class Quiz:
 
     # --- the daily post ---------------------------------------------------------------------
 
-    async def post_daily(self, settings: ChannelSettings, on: date | None = None) -> PostResult:
-        """Claim and post the day's question; never twice for one channel and local date."""
+    async def claim_daily(self, settings: ChannelSettings, on: date | None = None) -> tuple[Post, Question] | None:
+        """Claim the day's post and choose its question; None when this channel already has that day's post."""
         assert settings.id is not None, "the channel must be saved before it gets posts"
         now = self.clock.now()
         day = on or local_date(now, settings.timezone)
         if await self.store.post_on(settings.id, day):
-            return PostResult.ALREADY
+            return None
         uses = await self.store.question_use_counts(settings.id)
         answers = await self.store.channel_answers(settings.id, None, None)
         rates = topic_miss_rates(((qid, ok) for _, qid, ok, _ in answers), self.bank)
         question = choose_question(self.bank, settings.exam, uses, rates, self.rng)
         post = await self.store.claim_post(settings.id, day, question.id, now)
-        if post is None:
-            return PostResult.ALREADY
-        try:
-            message = await self.platform.post(
-                settings.ref, self.views.daily_post(question, post, 0, settings.language)
-            )
-        except BaseException:
-            await self.store.release_post(post.id)
-            raise
+        return None if post is None else (post, question)
+
+    async def send_daily(self, settings: ChannelSettings, post: Post, question: Question) -> MessageRef:
+        """Send a claimed post. Retrying this after a timeout sends the same post id and question, so even
+        a message that did arrive the first time has buttons that score against the right question."""
+        message = await self.platform.post(settings.ref, self.views.daily_post(question, post, 0, settings.language))
         await self.store.mark_posted(post.id, message.message_id, self.clock.now())
+        return message
+
+    async def release_daily(self, post: Post) -> None:
+        """Give up a claimed post that could not be sent, so a later attempt can make the day's post."""
+        await self.store.release_post(post.id)
+
+    async def post_daily(self, settings: ChannelSettings, on: date | None = None) -> PostResult:
+        """Claim and post the day's question once; never twice for one channel and local date."""
+        claimed = await self.claim_daily(settings, on)
+        if claimed is None:
+            return PostResult.ALREADY
+        post, question = claimed
+        try:
+            await self.send_daily(settings, post, question)
+        except BaseException:
+            await self.release_daily(post)
+            raise
         return PostResult.POSTED
 
     async def refresh_post(self, settings: ChannelSettings, post_id: int) -> None:
@@ -219,6 +233,8 @@ class Quiz:
             self.scoring.bonuses,
             self.clock.now(),
         )
+        if outcome.closed:
+            return self.views.error(lang, "quiz.closed")
         if not outcome.recorded:
             return self.views.already_answered(question, outcome, lang)
         self.refresher.touch(settings, post)

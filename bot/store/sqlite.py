@@ -166,14 +166,27 @@ class SqliteStore(StudyQueries):
                 f"database {self.path} has schema version {current}, newer than this studybot "
                 f"understands (up to {latest}); upgrade studybot or use another database"
             )
-        for version, name, sql in migrations[current:]:
-            log.info("applying migration %s", name)
-            try:
-                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
-                raise StoreError(f"migration {name} failed: {exc}") from exc
+        # Foreign keys are off while migrating (SQLite cannot switch them inside a transaction, and a table
+        # rebuild needs them off); foreign_key_check proves the result consistent before it is committed.
+        await self._conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for version, name, sql in migrations[current:]:
+                log.info("applying migration %s", name)
+                await self._apply(version, name, sql)
+        finally:
+            await self._conn.execute("PRAGMA foreign_keys=ON")
+
+    async def _apply(self, version: int, name: str, sql: str) -> None:
+        try:
+            await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};")
+            broken = await self._conn.execute_fetchall("PRAGMA foreign_key_check")
+            if broken:
+                raise sqlite3.IntegrityError(f"{len(broken)} rows break a foreign key")
+            await self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
+            raise StoreError(f"migration {name} failed: {exc}") from exc
 
     async def close(self) -> None:
         if self._closed:
@@ -405,12 +418,21 @@ class SqliteStore(StudyQueries):
                 post_ids,
             )
         }
+        closed = {
+            r[0]
+            for r in await self._fetchall(
+                f"SELECT id FROM posts WHERE id IN ({marks}) AND closed_at IS NOT NULL", post_ids
+            )
+        }
         correct_so_far = dict.fromkeys(post_ids, 0)
         for row in existing.values():
             correct_so_far[row["post_id"]] += row["correct"]
         rows, outcomes = [], []
         for item in batch:
             key = (item.post.id, item.user_id)
+            if item.post.id in closed:  # the reveal was claimed first: it must show every answer it counts
+                outcomes.append(AnswerOutcome(False, False, 0, None, item.picked, closed=True))
+                continue
             if key in existing:
                 row = existing[key]
                 outcomes.append(

@@ -63,3 +63,31 @@ async def test_release_lets_a_later_attempt_claim_the_day(tmp_path):
         assert await store.claim_post(channel.id, date(2026, 11, 23), "efs-002", NOW) is not None
     finally:
         await store.close()
+
+
+async def test_a_populated_database_from_schema_4_upgrades_keeping_every_row(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for version, _, sql in load_migrations()[:4]:
+            conn.executescript(sql)
+            conn.execute(f"PRAGMA user_version={version}")
+        conn.execute(
+            "INSERT INTO channels (id, platform, team_id, channel_id, settings, active) VALUES (1,'t','T','C','{}',1)"
+        )
+        conn.execute("INSERT INTO posts VALUES (7, 1, '2026-11-20', 'efs-001', 0, 1, 'm7', NULL)")
+        conn.execute("INSERT INTO answers VALUES (7, 'U1', 1, '1', 1, 13, 5)")
+    store = await SqliteStore.open(path)
+    try:
+        assert await store.schema_version() == len(load_migrations())
+        [row] = await store.answers_to(7)
+        assert row[0] == "U1" and row[4] == 13
+        post = await store.get_post(7)
+        assert post.message_id == "m7" and post.question_id == "efs-001"
+        (fk,) = await store._fetchone("PRAGMA foreign_keys")
+        assert fk == 1
+        claimed = await store.claim_post(1, date(2026, 11, 23), "efs-002", NOW)
+        await store.release_post(claimed.id)
+        again = await store.claim_post(1, date(2026, 11, 23), "efs-002", NOW)
+        assert again.id > claimed.id > 7
+    finally:
+        await store.close()
