@@ -1,7 +1,8 @@
 """A cache of the checked question bank, keyed by a digest of every content file's bytes.
 
 Parsing ~1.6 MB of YAML costs a third of a second; a bank whose exact bytes already passed the check
-is read back from JSON instead. Any change to any file changes the digest, so the check runs again.
+is read back from JSON instead. Any change to any content file, or to the checker's code, changes the
+digest, so the check runs again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.core import content as content_module
+from bot.core import models as models_module
 from bot.core.content import QuestionBank, load_bank
 from bot.core.models import Compare, Question, Text, Topic
 
@@ -23,7 +26,10 @@ FORMAT = 1
 
 
 def content_digest(root: Path) -> str:
+    """Covers the content's bytes and the checker's own code: a new rule means a new check."""
     digest = hashlib.sha256(f"studybot-bank-v{FORMAT}".encode())
+    for module in (content_module, models_module):
+        digest.update(Path(module.__file__ or "").read_bytes())
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())

@@ -327,7 +327,7 @@ class Scheduler:
         due = latest_fire(triggers(settings)[BOARD], now, timedelta(days=7))
         if due is None:
             return
-        start, end, week_label = week_that_ended(due, settings.timezone)
+        start, end, week_label = week_that_ended(due, settings)
         week = to_local(start, settings.timezone).date()
         if await self.store.board_posted(settings.id, week) is not None:
             return

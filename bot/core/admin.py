@@ -86,10 +86,15 @@ class Admin:
         return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.resumed"))
 
     async def post_now(self, ctx: Context) -> Reply:
-        channel = await self.router.saved_channel(ctx)
+        # A post in a channel that is not set up would never be revealed: posting sets the channel up.
+        newly_set_up = not ctx.channel.active
+        channel = await self._save(replace(ctx.channel, active=True)) if newly_set_up else ctx.channel
         result = await self.quiz.post_daily(channel)
         key = "admin.posted" if result is PostResult.POSTED else "admin.already_posted"
-        return self.views.info(ctx.lang, key)
+        reply = self.views.info(ctx.lang, key)
+        if newly_set_up:
+            return replace(reply, body=f"{reply.body} {self.views.t(ctx.lang, 'admin.set_up_by_post')}")
+        return reply
 
     async def close_now(self, ctx: Context) -> Reply:
         if ctx.channel.id is None:

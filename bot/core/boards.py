@@ -19,19 +19,25 @@ class WeeklyBoard:
     reply: Reply
 
 
-def week_that_ended(at: datetime, timezone: str) -> tuple[datetime, datetime, str]:
-    """[start, end) and label of the last full Monday-to-Sunday week before the week holding `at`."""
-    return week_window(at, timezone, weeks_back=1)
+def weeks_back(settings: ChannelSettings) -> int:
+    """0 when the board is posted after the week's last posting day (e.g. Saturday after Mon-Fri posts):
+    that week's questions are all in, so the board shows it; else 1, the week before."""
+    return 0 if settings.board_day > max(settings.days) else 1
+
+
+def week_that_ended(at: datetime, settings: ChannelSettings) -> tuple[datetime, datetime, str]:
+    """[start, end) and label of the Monday-to-Sunday week (channel's zone) a board posted at `at` shows."""
+    return week_window(at, settings.timezone, weeks_back=weeks_back(settings))
 
 
 async def weekly_board(store: Store, views: Views, settings: ChannelSettings, at: datetime) -> WeeklyBoard:
     """The channel's board for the week that ended before `at`, ready to post to the channel."""
     assert settings.id is not None, "the channel must be saved before it gets boards"
-    start, end, label = week_that_ended(at, settings.timezone)
+    start, end, label = week_that_ended(at, settings)
     rows = await store.board(settings.id, start, end, BOARD_SIZE)
     lang = settings.language
     board = views.board("week", label, rows, None, lang)
-    before = week_window(at, settings.timezone, weeks_back=2)
+    before = week_window(at, settings.timezone, weeks_back=weeks_back(settings) + 1)
     insights = await weekly_insights(store, views, settings, (start, end), (before[0], before[1]), lang)
     reply = replace(
         board,

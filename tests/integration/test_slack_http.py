@@ -73,7 +73,7 @@ async def test_quiz_then_a_button_click_answers_privately(slack: SlackWorld):
 
 async def test_daily_post_three_members_answer_and_the_reveal_edits_the_post(slack: SlackWorld):
     [posted_note] = await slack.run("/studybot post-now", ADMIN, key="post")
-    assert posted_note["text"] == slack.t("admin.posted")
+    assert posted_note["text"] == f"{slack.t('admin.posted')} {slack.t('admin.set_up_by_post')}"
     post, question = await slack.todays_post()
     [message] = slack.fake.channel_messages()
     assert post.message_id == message.ts

@@ -114,3 +114,14 @@ def test_the_bank_cache_gives_back_the_same_bank_and_notices_any_change(tmp_path
 
     with pytest.raises(ContentError):
         load_bank_cached(root, cache)
+
+
+def test_the_bank_cache_is_checked_again_when_the_checker_changes(tmp_path, monkeypatch):
+    from bot import bank_cache
+
+    root = copy_fixture(tmp_path)
+    before = bank_cache.content_digest(root)
+    checker = tmp_path / "content_v2.py"
+    checker.write_bytes(Path(bank_cache.content_module.__file__).read_bytes() + b"\n# a new rule\n")
+    monkeypatch.setattr(bank_cache.content_module, "__file__", str(checker))
+    assert bank_cache.content_digest(root) != before

@@ -151,3 +151,12 @@ async def test_practice_question_and_answer(channel, core):
     assert category.buttons[0].value.startswith("security-groups-")
     nothing = await channel.say("/quiz zzzzqqqq", member(1))
     assert nothing.kind in ("error", "suggestions")
+
+
+async def test_post_now_in_a_channel_not_set_up_sets_it_up_so_the_post_gets_revealed(channel, core):
+    reply = await channel.say("/studybot post-now", lang="en")
+    assert "now gets the daily question" in reply.body
+    settings = await core.store.get_channel(channel.ref)
+    assert settings.active  # the scheduler will reveal it at close time, and post daily from now on
+    again = await channel.say("/studybot post-now", lang="en")
+    assert "now gets" not in again.body and "already" in again.body
