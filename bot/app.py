@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -76,13 +76,11 @@ class Core:
     quiz: Quiz
     router: Router
     admin: Admin
-    closers: list[object] = field(default_factory=list)
     scheduler: Scheduler | None = None
-    study: Study | None = None
 
     async def close(self) -> None:
         if self.scheduler is not None:
-            self.scheduler.shutdown()
+            await self.scheduler.shutdown()
         await self.quiz.refresher.flush()
         await self.store.close()
 
@@ -121,8 +119,8 @@ async def build_core(
     )
     admin = Admin(router=router, store=store, quiz=quiz, views=library.views)
     router.add_command("studybot", admin.handle)
-    study = add_study(library, store, clock, quiz, router)
-    return Core(library, store, clock, quiz, router, admin, study=study)
+    add_study(library, store, clock, quiz, router)
+    return Core(library, store, clock, quiz, router, admin)
 
 
 def add_study(library: Library, store: SqliteStore, clock: Clock, quiz: Quiz, router: Router) -> Study:

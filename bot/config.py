@@ -122,6 +122,13 @@ def _slack(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     return slack
 
 
+def _language(value: object, where: str) -> str:
+    try:
+        return parse_language(str(value))
+    except SettingError:
+        raise ConfigError(f"{where} is {value!r}: use ko or en") from None
+
+
 def load_settings(
     config_path: str | Path | None = None, env: dict[str, str] | None = None, db_path: str | None = None
 ) -> Settings:
@@ -142,7 +149,7 @@ def load_settings(
             grace_minutes=int(raw["schedule"]["grace_minutes"]),
             channel_defaults=_channel_defaults(raw["channel_defaults"]),
             console_user=str(raw["console"]["user"]),
-            console_language=str(raw["console"]["language"]),
+            console_language=_language(raw["console"]["language"], "[console] language"),
             slack=_slack(raw.get("slack", {}), env),
             discord=dict(raw.get("discord", {})),
             secrets={k: env[k] for k in SECRET_VARIABLES if env.get(k)},

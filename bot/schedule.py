@@ -156,31 +156,54 @@ class Scheduler:
         self.sleep = sleep
         self.jobs: dict[str, JobSpec] = {}
         self.live: AsyncIOScheduler | None = None
+        self._tasks: set[asyncio.Future[None]] = set()  # background work and running jobs
 
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self, *, live: bool = True) -> None:
-        """Jobs from the stored settings, then catch-up; with `live`, APScheduler runs them on time."""
+        """Jobs from the stored settings and catch-up. With `live`, APScheduler runs the jobs on time and
+        is started first, so no fire time passes unseen while catch-up works (in the background)."""
         channels = await self.store.active_channels()
         for settings in channels:
             self._set_jobs(settings)
-        await self.catch_up(channels)
-        if live:
-            self.live = AsyncIOScheduler(timezone=UTC)
-            for spec in self.jobs.values():
-                self._sync(spec.id)
-            self.live.start()
+        if not live:
+            await self.catch_up(channels)
+            return
+        self.live = AsyncIOScheduler(timezone=UTC)
+        for spec in self.jobs.values():
+            self._sync(spec.id)
+        self.live.start()
+        self._spawn(self.catch_up(channels))
 
-    def shutdown(self) -> None:
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def idle(self) -> None:
+        """Wait for background work: catch-up, reveals started by settings changes, running jobs."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def shutdown(self) -> None:
+        """Stop firing; cancel work under way and wait for it, so a cancelled post releases its claim
+        while the database is still open (a claim left behind would block that day's post)."""
         if self.live is not None and self.live.running:
             self.live.shutdown(wait=False)
         self.live = None
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def rebuild(self, settings: ChannelSettings) -> None:
-        """Settings listener: the channel's jobs follow its new settings at once."""
+        """Settings listener: the channel's jobs follow its new settings at once; a reveal that is now
+        due runs in the background, so the admin's reply never waits on a platform's retries."""
         self._set_jobs(settings)
         if settings.active and settings.id is not None:
-            await self._guarded(settings, self._close_due(settings, self.clock.now()))
+            self._spawn(self._reveal_due(settings))
+
+    async def _reveal_due(self, settings: ChannelSettings) -> None:
+        await self._guarded(settings, self._close_due(settings, self.clock.now()))
 
     def _set_jobs(self, settings: ChannelSettings) -> None:
         assert settings.id is not None, "only saved channels have jobs"
@@ -203,7 +226,7 @@ class Scheduler:
                 self.live.remove_job(job_id)
             return
         self.live.add_job(
-            self.run_job,
+            self._run_live_job,
             spec.trigger,
             args=(spec.kind, spec.ref),
             id=job_id,
@@ -227,6 +250,14 @@ class Scheduler:
 
     # --- the job functions (the same for APScheduler and the virtual clock) -------------------
 
+    async def _run_live_job(self, kind: str, ref: ChannelRef) -> None:
+        """A job APScheduler fired, in a task of its own: tracked so that shutdown can wait for it."""
+        current = asyncio.current_task()
+        if current is not None:
+            self._tasks.add(current)
+            current.add_done_callback(self._tasks.discard)
+        await self.run_job(kind, ref)
+
     async def run_job(self, kind: str, ref: ChannelRef) -> None:
         """What a fired job does, from the channel's settings as stored now; never raises."""
         try:
@@ -243,8 +274,8 @@ class Scheduler:
 
     async def catch_up(self, channels: list[ChannelSettings] | None = None) -> None:
         """On start: reveal every post past its close time; send what was due inside the grace window."""
-        now = self.clock.now()
         for settings in channels if channels is not None else await self.store.active_channels():
+            now = self.clock.now()  # per channel: an earlier channel's retries may have taken minutes
             await self._guarded(settings, self._close_due(settings, now))
             if not settings.paused:
                 await self._guarded(settings, self._board_if_due(settings, now))

@@ -21,6 +21,7 @@ from bot.core.models import (
     CATEGORIES,
     CLF_DOMAINS,
     DOMAINS,
+    EXAM_CODES,
     EXAMS,
     KINDS,
     LEVELS,
@@ -83,7 +84,7 @@ class QuestionBank:
 
     def questions_for_exam(self, exam: str) -> tuple[Question, ...]:
         """`exam` is "saa", "clf" or "all"."""
-        wanted = {"saa": "SAA-C03", "clf": "CLF-C02"}.get(exam)
+        wanted = EXAM_CODES.get(exam)
         return tuple(q for q in self.questions.values() if wanted is None or wanted in q.exams)
 
     def questions_about(self, topic_id: str) -> tuple[Question, ...]:

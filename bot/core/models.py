@@ -20,6 +20,7 @@ DOMAINS: tuple[str, ...] = ("secure", "resilient", "performant", "cost")
 # CLF-C02 domains: required on questions that belong to the CLF-C02 track.
 CLF_DOMAINS: tuple[str, ...] = ("concepts", "security", "technology", "billing")
 EXAMS: tuple[str, ...] = ("SAA-C03", "CLF-C02")
+EXAM_CODES: dict[str, str] = {"saa": "SAA-C03", "clf": "CLF-C02"}  # a channel's exam track -> the exam
 CATEGORIES: tuple[str, ...] = (
     "storage",
     "compute",

@@ -81,8 +81,6 @@ class Store(Protocol):
 
     async def latest_post(self, channel_key: int) -> Post | None: ...
 
-    async def used_question_ids(self, channel_key: int) -> set[str]: ...
-
     # weekly boards (week_start: the Monday, in the channel's zone, of the week the board covers)
     async def claim_board(self, channel_key: int, week_start: date, now: datetime) -> bool:
         """True for the one caller that gets to post this week's board."""
@@ -132,10 +130,6 @@ class Store(Protocol):
     async def board(
         self, channel_key: int, start: datetime | None, end: datetime | None, limit: int
     ) -> list[BoardRow]: ...
-
-    async def rank_of(
-        self, channel_key: int, user_id: str, start: datetime | None, end: datetime | None
-    ) -> tuple[int, BoardRow] | None: ...
 
     async def correct_dates(self, channel_key: int, user_id: str) -> list[date]:
         """Local dates of the channel's posts this user answered correctly."""

@@ -193,9 +193,10 @@ class Router:
         return self.quiz.practice_question(pool, ctx.lang)
 
     async def _press_quiz(self, ctx: Context, topic_id: str) -> Reply:
-        if topic_id not in self.bank.topics:
+        pool = list(self.bank.questions_about(topic_id)) if topic_id in self.bank.topics else []
+        if not pool:
             return self.views.error(ctx.lang, "router.unknown_button")
-        return await self._quiz(ctx, self.bank.topics[topic_id].name)
+        return self.quiz.practice_question(pool, ctx.lang)
 
     async def _press_practice(self, ctx: Context, value: str) -> Reply:
         question_id, _, choice = value.partition(":")
@@ -221,6 +222,6 @@ class Router:
         start, end, label = window(period, self.clock.now(), ctx.channel.timezone)
         if ctx.channel.id is None:
             return self.views.board(period, label, [], None, ctx.lang)
-        rows = await self.store.board(ctx.channel.id, start, end, BOARD_SIZE)
-        mine = await self.store.rank_of(ctx.channel.id, ctx.member.user_id, start, end)
-        return self.views.board(period, label, rows, mine, ctx.lang)
+        everyone = await self.store.board(ctx.channel.id, start, end, -1)
+        mine = next(((n, row) for n, row in enumerate(everyone, start=1) if row.user_id == ctx.member.user_id), None)
+        return self.views.board(period, label, everyone[:BOARD_SIZE], mine, ctx.lang)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.core.models import BoardRow, Button, Exam, Field, Lang, Question, Reply, ReviewCard
+from bot.core.models import EXAM_CODES, BoardRow, Button, Exam, Field, Lang, Question, Reply, ReviewCard
 from bot.core.views import Views
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ class StudyViews(Views):
     # --- /exam --------------------------------------------------------------------------------
 
     def exam_open(self, exam: Exam, answered: int, timezone: str, lang: Lang) -> Reply:
-        code = {"saa": "SAA-C03", "clf": "CLF-C02"}.get(exam.track, exam.track)
+        code = EXAM_CODES.get(exam.track, exam.track)
         return Reply(
             title=self.t(lang, "exam.open_title"),
             body=self.t(

@@ -23,25 +23,10 @@ import aiosqlite
 
 from bot.core.models import AnswerOutcome, BoardRow, ChannelRef, ChannelSettings, Post
 from bot.core.ports import StoreError
+from bot.store.codec import decode_picked, encode_picked, from_ms, to_ms
 from bot.store.study import StudyQueries
 
 log = logging.getLogger(__name__)
-
-
-def to_ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def from_ms(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def encode_picked(picked: frozenset[int]) -> str:
-    return "+".join(str(i) for i in sorted(picked))
-
-
-def decode_picked(text: str) -> frozenset[int]:
-    return frozenset(int(p) for p in text.split("+") if p)
 
 
 def load_migrations() -> list[tuple[int, str, str]]:
@@ -346,10 +331,6 @@ class SqliteStore(StudyQueries):
         )
         return from_ms(row[0]) if row else None
 
-    async def used_question_ids(self, channel_key: int) -> set[str]:
-        rows = await self._fetchall("SELECT question_id FROM posts WHERE channel_key = ?", (channel_key,))
-        return {r[0] for r in rows}
-
     # --- answers ----------------------------------------------------------------------------
 
     async def record_answer(
@@ -535,15 +516,6 @@ class SqliteStore(StudyQueries):
             (channel_key, *params, channel_key, limit),
         )
         return [BoardRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-
-    async def rank_of(
-        self, channel_key: int, user_id: str, start: datetime | None, end: datetime | None
-    ) -> tuple[int, BoardRow] | None:
-        everyone = await self.board(channel_key, start, end, limit=-1)
-        for position, row in enumerate(everyone, start=1):
-            if row.user_id == user_id:
-                return position, row
-        return None
 
     async def correct_dates(self, channel_key: int, user_id: str) -> list[date]:
         rows = await self._fetchall(

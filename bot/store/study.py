@@ -9,22 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.models import Exam, ExamAnswer, ReviewCard
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def _at(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def _picked_text(picked: frozenset[int]) -> str:
-    return "+".join(str(i) for i in sorted(picked))
+from bot.store.codec import at_ms, decode_picked, encode_picked, to_ms
 
 
 def _card_from_row(row: sqlite3.Row) -> ReviewCard:
@@ -33,7 +22,7 @@ def _card_from_row(row: sqlite3.Row) -> ReviewCard:
         user_id=row["user_id"],
         question_id=row["question_id"],
         fsrs=row["fsrs"],
-        due=_at(row["due_at"]),
+        due=at_ms(row["due_at"]),
         misses=row["misses"],
         reviews=row["reviews"],
         leech=bool(row["leech"]),
@@ -49,8 +38,8 @@ def _exam_from_row(row: sqlite3.Row) -> Exam:
         track=row["track"],
         question_ids=tuple(json.loads(row["question_ids"])),
         status=row["status"],
-        started_at=_at(row["started_at"]),
-        finished_at=_at(row["finished_at"]) if row["finished_at"] is not None else None,
+        started_at=at_ms(row["started_at"]),
+        finished_at=at_ms(row["finished_at"]) if row["finished_at"] is not None else None,
     )
 
 
@@ -82,7 +71,7 @@ class StudyQueries:
             WHERE a.channel_key = ? AND a.answered_at >= ? AND a.answered_at < ?
             ORDER BY a.answered_at, a.rowid
             """,
-            (channel_key, _ms(start) if start else 0, _ms(end) if end else 2**62),
+            (channel_key, to_ms(start) if start else 0, to_ms(end) if end else 2**62),
         )
         return [(r[0], r[1], bool(r[2]), int(r[3])) for r in rows]
 
@@ -96,7 +85,7 @@ class StudyQueries:
         return _card_from_row(row) if row else None
 
     async def save_review_card(self, card: ReviewCard, now: datetime, previous: ReviewCard | None) -> bool:
-        values = (card.fsrs, _ms(card.due), card.misses, card.reviews, int(card.leech), _ms(now))
+        values = (card.fsrs, to_ms(card.due), card.misses, card.reviews, int(card.leech), to_ms(now))
         key = (card.platform, card.user_id, card.question_id)
         if previous is None:
             _, count = await self._write(
@@ -106,7 +95,7 @@ class StudyQueries:
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, user_id, question_id) DO NOTHING
                 """,
-                (*values, _ms(now), *key),
+                (*values, to_ms(now), *key),
             )
             return count == 1
         _, count = await self._write(
@@ -137,7 +126,7 @@ class StudyQueries:
             ON CONFLICT (platform, user_id) WHERE status = 'open' DO NOTHING
             RETURNING *
             """,
-            (platform, user_id, channel_key, track, json.dumps(list(question_ids)), _ms(now)),
+            (platform, user_id, channel_key, track, json.dumps(list(question_ids)), to_ms(now)),
         )
         return _exam_from_row(rows[0]) if rows else None
 
@@ -160,7 +149,7 @@ class StudyQueries:
             SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM exams WHERE id = ? AND status = 'open')
             ON CONFLICT (exam_id, position) DO NOTHING
             """,
-            (exam_id, position, question_id, _picked_text(picked), int(correct), _ms(now), exam_id),
+            (exam_id, position, question_id, encode_picked(picked), int(correct), to_ms(now), exam_id),
         )
         return count == 1
 
@@ -169,12 +158,12 @@ class StudyQueries:
             "SELECT position, question_id, picked, correct FROM exam_answers WHERE exam_id = ? ORDER BY position",
             (exam_id,),
         )
-        return [ExamAnswer(r[0], r[1], frozenset(int(p) for p in r[2].split("+") if p), bool(r[3])) for r in rows]
+        return [ExamAnswer(r[0], r[1], decode_picked(r[2]), bool(r[3])) for r in rows]
 
     async def end_exam(self, exam_id: int, status: str, now: datetime) -> bool:
         _, count = await self._write(
             "UPDATE exams SET status = ?, finished_at = ? WHERE id = ? AND status = 'open'",
-            (status, _ms(now), exam_id),
+            (status, to_ms(now), exam_id),
         )
         return count == 1
 
@@ -188,4 +177,4 @@ class StudyQueries:
             """,
             (channel_key, user_id),
         )
-        return [(r[0], bool(r[1]), _at(r[2])) for r in rows]
+        return [(r[0], bool(r[1]), at_ms(r[2])) for r in rows]

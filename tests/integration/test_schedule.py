@@ -232,7 +232,9 @@ async def test_moving_the_close_time_before_now_reveals_at_once(bots):
     bot = await bots.start(at(SEOUL, 2026, 11, 23, 8, 0))
     await set_up(bot)
     await bot.run_until(at(SEOUL, 2026, 11, 23, 12, 0))
-    await bot.channel.say("/studybot close 11:00")
+    reply = await bot.channel.say("/studybot close 11:00")
+    assert reply.kind == "status"  # the admin's reply does not wait for the reveal
+    await bot.scheduler.idle()
     assert len(bot.platform.edits("reveal")) == 1
 
 
@@ -252,7 +254,7 @@ async def test_live_apscheduler_jobs_follow_every_settings_change(bots):
         await bot.channel.say("/studybot resume")
         assert sorted(j.id for j in live.get_jobs()) == ["board:1", "close:1", "post:1"]
     finally:
-        bot.scheduler.shutdown()
+        await bot.scheduler.shutdown()
 
 
 # --- the weekly board -----------------------------------------------------------------------
@@ -380,3 +382,32 @@ async def test_a_weekly_board_that_fails_for_good_is_released_and_posted_after_a
     await bots.stop(before)
     after = await bots.start(at(SEOUL, 2026, 11, 23, 10, 0))
     assert [b.reply.kind for b in after.platform.posts()] == ["weekly"]
+
+
+class StuckPlatform(RecordingPlatform):
+    """A platform whose daily post never returns (a hung connection)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+
+    async def post(self, channel, reply):  # type: ignore[no-untyped-def]
+        if reply.kind == "question":
+            self.sending.set()
+            await asyncio.Event().wait()
+        return await super().post(channel, reply)
+
+
+async def test_stopping_while_a_post_is_stuck_releases_its_claim_for_the_next_start(bots):
+    first = await bots.start(at(SEOUL, 2026, 11, 23, 8, 0))
+    await set_up(first)
+    await bots.stop(first)
+
+    stuck = StuckPlatform()
+    second = await bots.start(at(SEOUL, 2026, 11, 23, 9, 30), stuck, live=True)  # catch-up starts posting
+    await asyncio.wait_for(stuck.sending.wait(), 5)
+    await bots.stop(second)  # shutdown cancels the send, which releases its claim before the store closes
+
+    third = await bots.start(at(SEOUL, 2026, 11, 23, 9, 45))
+    assert len(third.platform.posts("question")) == 1  # still inside the grace window: posted now
+    assert await posted_times(third, SEOUL) == ["2026-11-23 09:45"]

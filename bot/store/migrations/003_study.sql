@@ -1,4 +1,4 @@
--- studybot schema 2: spaced-repetition cards over missed questions, and mock exams.
+-- studybot schema 3: spaced-repetition cards over missed questions, and mock exams.
 -- Both belong to a member of a platform (not to one channel): what a member has to review or an
 -- unfinished exam follows them into every channel of that platform.
 
