@@ -176,8 +176,9 @@ async def start_scheduler(
 async def run_console(settings: Settings, user: str, lang: Lang, stdin: TextIO, stdout: TextIO) -> int:
     from bot.platforms.console import ConsolePlatform, ConsoleSession
 
-    platform = ConsolePlatform(stdout)
-    core = await build_core(settings, platform, refresh_seconds=0.0)
+    library = load_library(settings)
+    platform = ConsolePlatform(stdout, lambda key, **values: library.catalog.t(lang, key, **values))
+    core = await build_core(settings, platform, library=library, refresh_seconds=0.0)
     try:
         await start_scheduler(core, settings)
         session = ConsoleSession(core.router, platform, Member(user, user, is_admin=True), lang)

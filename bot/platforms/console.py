@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.core.models import Button, ChannelRef, Invocation, Lang, Member, MessageRef, Press, Reply
@@ -36,8 +37,10 @@ def render_text(reply: Reply) -> str:
 class ConsolePlatform:
     """The ChatPlatform of the terminal channel; remembers the latest buttons it showed."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, label: Callable[..., str]) -> None:
+        """`label(key, **values)` gives the console's own words (posted, edited, only you) from the catalog."""
         self.out = out
+        self.label = label
         self._ids = itertools.count(1)
         self.latest_buttons: tuple[Button, ...] = ()
 
@@ -52,25 +55,25 @@ class ConsolePlatform:
 
     async def post(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         message_id = str(next(self._ids))
-        self.say(f"\n[#{message_id} posted in the channel]")
+        self.say(f"\n[#{message_id} {self.label('console.posted')}]")
         self.show(reply)
         for follow_up in reply.thread:
-            self.show(follow_up, prefix=f"  ↳ [thread of #{message_id}] ")
+            self.show(follow_up, prefix=f"  ↳ [{self.label('console.thread', id=message_id)}] ")
         return MessageRef(channel, message_id)
 
     async def edit(self, message: MessageRef, reply: Reply) -> None:
         if reply.kind == "question":  # only the answered-count changed: one line is enough
             self.say(f"  ✎ [#{message.message_id}] {reply.footer or ''}")
             return
-        self.say(f"\n[#{message.message_id} edited]")
+        self.say(f"\n[#{message.message_id} {self.label('console.edited')}]")
         self.show(reply)
         if not reply.buttons and self.latest_buttons and reply.kind == "reveal":
             self.latest_buttons = ()
         for follow_up in reply.thread:
-            self.show(follow_up, prefix=f"  ↳ [thread of #{message.message_id}] ")
+            self.show(follow_up, prefix=f"  ↳ [{self.label('console.thread', id=message.message_id)}] ")
 
     async def send_private(self, channel: ChannelRef, user_id: str, reply: Reply) -> None:
-        self.show(reply, prefix="(only you) ")
+        self.show(reply, prefix=f"({self.label('console.only_you')}) ")
 
 
 class ConsoleSession:
