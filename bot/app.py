@@ -210,17 +210,19 @@ def discord_client(settings: Settings, core: Core, platform: DiscordPlatform, **
         raise ConfigError(f"[discord] has a bad value: {exc}") from None
 
 
-async def run_discord(settings: Settings) -> int:
-    """Connect to Discord with DISCORD_TOKEN and serve until stopped."""
+async def run_discord(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
+    """Connect to Discord with DISCORD_TOKEN and serve until SIGINT/SIGTERM or `stop`."""
     import discord
 
     from bot.platforms.discord_platform import DiscordPlatform
+    from bot.platforms.signals import stop_on_signals
 
     token = settings.secrets.get("DISCORD_TOKEN")
     if not token:
         raise ConfigError(
             "DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in the environment"
         )
+    stop = stop or stop_on_signals()
     platform = DiscordPlatform()
     core = await build_core(settings, platform)
     try:
@@ -231,13 +233,27 @@ async def run_discord(settings: Settings) -> int:
             except discord.LoginFailure:
                 raise ConfigError("Discord refused DISCORD_TOKEN: check the bot token") from None
             await start_scheduler(core, settings)  # catch-up may post at once
-            try:
-                await client.connect()
-            finally:
-                await core.quiz.refresher.flush()  # the last answered-counts, while still connected
+            await _serve_discord(client, core, stop)
     finally:
         await core.close()
     return 0
+
+
+async def _serve_discord(client: StudyClient, core: Core, stop: asyncio.Event) -> None:
+    """The gateway connection until `stop` is set or it ends; then the last answered-counts, then close."""
+    connection = asyncio.create_task(client.connect())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait((connection, stopping), return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            log.info("discord: stopping")
+    finally:
+        stopping.cancel()
+        try:
+            await core.quiz.refresher.flush()  # while REST still works
+        finally:
+            await client.close()
+            await connection  # connect() returns once the client is closed; raises what ended it
 
 
 def discord_invite_url(settings: Settings, client_id: str | None) -> str:
@@ -267,10 +283,11 @@ async def run_slack(settings: Settings, http_port: int | None, *, stop: asyncio.
     from aiohttp import ClientError
     from slack_sdk.errors import SlackApiError
 
+    from bot.platforms.signals import stop_on_signals
     from bot.platforms.slack_api import SlackPlatform, api_url, make_client
     from bot.platforms.slack_app import SlackBot
     from bot.platforms.slack_members import MemberDirectory
-    from bot.platforms.slack_server import serve_http, serve_socket, stop_on_signals, who_am_i
+    from bot.platforms.slack_server import serve_http, serve_socket, who_am_i
 
     http = http_port is not None
     secrets = _require_secrets(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")

@@ -106,7 +106,10 @@ def _day(text: str) -> date:
 def _run_discord(args: argparse.Namespace) -> int:
     from bot.app import run_discord
 
-    return asyncio.run(run_discord(_settings(args)))
+    settings = _settings(args)
+    if not args.verbose:
+        logging.getLogger("bot").setLevel(logging.INFO)  # our own start/stop lines; discord.py stays quiet
+    return asyncio.run(run_discord(settings))
 
 
 def _discord_invite_url(args: argparse.Namespace) -> int:

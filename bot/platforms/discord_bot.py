@@ -1,7 +1,11 @@
 """studybot on Discord: a discord.py client whose slash commands and buttons all go to the core's router.
 
 Modelled on discord.py's examples/advanced_startup.py (dependencies passed to the constructor, async
-set-up in `setup_hook`) and examples/views/persistent.py (buttons that keep working after a restart).
+set-up in `setup_hook`). Buttons carry all they need in their custom_id, so every click, on a message
+sent before or after a restart, comes through `on_interaction` (see discord_views).
+
+Replies speak the channel's language (the router's channel setting): a member's Discord locale is
+used only where no channel can be looked up (an interaction that cannot be read or has no channel).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from bot.platforms.discord_guard import InteractionGuard
 from bot.platforms.discord_platform import DiscordPlatform
 from bot.platforms.discord_render import parse_custom_id
 from bot.platforms.discord_reply import Responder
-from bot.platforms.discord_views import ActionButton, handled_by_dynamic_item
+from bot.platforms.discord_views import clicked_custom_id
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ Interaction = discord.Interaction[Any]
 
 PLATFORM = "discord"
 CHANNEL_COMMANDS = ("leaderboard",)  # the rest answer the caller privately
-AUTOCOMPLETE_LIMIT = 25
+SUB_COMMAND_TYPES = (1, 2)  # option types: a sub-command, a sub-command group
 RAW_TEXT_ERRORS = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch, app_commands.TransformerError)
 INVITE_SCOPES = ("bot", "applications.commands")
 
@@ -80,15 +84,57 @@ def _options_text(options: object) -> str:
     for option in options if isinstance(options, list) else []:
         if not isinstance(option, dict):
             continue
-        if option.get("type") in (1, 2):  # a sub-command (group)
+        if option.get("type") in SUB_COMMAND_TYPES:
             words += [str(option.get("name", "")), _options_text(option.get("options"))]
         elif "value" in option:
             words.append(str(option["value"]))
     return " ".join(w for w in words if w)
 
 
+def focused_option(options: object) -> str | None:
+    """The option being typed in, looked for where discord.py looks: under the sub-command names."""
+    level = options if isinstance(options, list) else []
+    while level and isinstance(level[0], dict) and level[0].get("type") in SUB_COMMAND_TYPES:
+        inner = level[0].get("options")
+        level = inner if isinstance(inner, list) else []
+    return next((str(o.get("name")) for o in level if isinstance(o, dict) and o.get("focused")), None)
+
+
+def has_suggester(command: object, namespace: app_commands.Namespace, options: object) -> bool:
+    """Whether one of our autocomplete callbacks takes this request (else discord.py drops it unanswered)."""
+    focused = focused_option(options)
+    if not isinstance(command, app_commands.Command) or focused is None or focused not in namespace:
+        return False
+    return any(p.display_name == focused and p.autocomplete for p in command.parameters)
+
+
 class StudyTree(app_commands.CommandTree["StudyClient"]):
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        """Pass on only what discord.py will answer; answer the rest here.
+
+        Reading the command and options first (as discord.py does next) turns a payload it cannot
+        read into a refusal instead of silence, and an autocomplete request no suggester takes (a
+        command or option we do not have, an option without autocomplete) into an empty list.
+        """
+        try:
+            command, namespace = interaction.command, interaction.namespace
+        except Exception:
+            log.exception("could not read the options of interaction %s", interaction.id)
+            await self.client.answer_failure(interaction)
+            return False
+        if interaction.type is discord.InteractionType.autocomplete:
+            data: Any = interaction.data or {}
+            if not has_suggester(command, namespace, data.get("options")):
+                await self.client.answer_failure(interaction)  # no suggestions
+                return False
+        return True
+
     async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError, /) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            # Never run a command on a keystroke: suggestions or nothing.
+            log.warning("autocomplete for interaction %s failed: %s", interaction.id, type(error).__name__)
+            await self.client.answer_failure(interaction)
+            return
         if isinstance(error, RAW_TEXT_ERRORS):
             # A command or options discord.py cannot map (an old registration, options under other
             # names): the router gets the text as the member typed it, and answers.
@@ -98,17 +144,6 @@ class StudyTree(app_commands.CommandTree["StudyClient"]):
             return
         log.error("a slash command failed: %s", error, exc_info=error)
         await self.client.answer_failure(interaction)
-
-    async def _call(self, interaction: Interaction) -> None:
-        # discord.py lets anything but an AppCommandError escape unanswered (say, options of a
-        # malformed payload); every interaction gets an answer.
-        try:
-            await super()._call(interaction)
-        except app_commands.AppCommandError:
-            raise
-        except Exception:
-            log.exception("could not run interaction %s", interaction.id)
-            await self.client.answer_failure(interaction)
 
 
 class StudyClient(discord.Client):
@@ -136,7 +171,6 @@ class StudyClient(discord.Client):
         platform.bind(self)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ActionButton)
         self.platform.mark_ready()
         await self.tree.set_translator(CatalogTranslator(self.text))
         for command in build_commands(self):
@@ -165,12 +199,8 @@ class StudyClient(discord.Client):
     def text(self, lang: Lang, key: str) -> str:
         return self.router.t(lang, key)
 
-    def complete_topics(self, text: str) -> list[tuple[str, str]]:
-        try:
-            return self.router.lookup.complete(text[:100], limit=AUTOCOMPLETE_LIMIT)
-        except Exception:
-            log.exception("autocomplete failed for a %d-character text", len(text))
-            return []
+    def complete_topics(self, text: str, limit: int) -> list[tuple[str, str]]:
+        return self.router.lookup.complete(text[:100], limit=limit)
 
     def _source(self, interaction: Interaction) -> tuple[ChannelRef, Member] | None:
         user = interaction.user
@@ -182,12 +212,13 @@ class StudyClient(discord.Client):
         member = Member(str(user.id), user.display_name or str(user.id), is_admin)
         return ChannelRef(PLATFORM, team, str(interaction.channel_id)), member
 
-    async def command(self, interaction: Interaction, name: str, args: str) -> None:
+    async def command(self, interaction: Interaction, name: str, args: object) -> None:
         source = self._source(interaction)
         if source is None:
             await self.answer_failure(interaction, "discord.no_channel")
             return
-        invocation = Invocation(*source, name=name, args=args, lang=locale_lang(interaction.locale))
+        # args: a client may send a number for a text option; the router reads text
+        invocation = Invocation(*source, name=name, args=str(args))
         private = name not in CHANNEL_COMMANDS
         await self.responder.respond(interaction, self.router.handle(invocation), private_guess=private)
 
@@ -196,15 +227,14 @@ class StudyClient(discord.Client):
         if source is None:
             await self.answer_failure(interaction, "discord.no_channel")
             return
-        click = Press(*source, action=action, value=value, lang=locale_lang(interaction.locale))
+        click = Press(*source, action=action, value=value)
         await self.responder.respond(interaction, self.router.press(click), private_guess=True)
 
     async def on_interaction(self, interaction: Interaction) -> None:
-        """Clicks discord.py cannot give to an ActionButton still get the router's answer."""
-        if interaction.type is not discord.InteractionType.component or handled_by_dynamic_item(interaction):
+        """Every click on any of our buttons: discord.py keeps no view of ours to give it to."""
+        if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = (interaction.data or {}).get("custom_id")
-        action, value = parse_custom_id(custom_id if isinstance(custom_id, str) else "")
+        action, value = parse_custom_id(clicked_custom_id(interaction))
         await self.press(interaction, action, value)
 
     async def answer_failure(self, interaction: Interaction, key: str = "router.failed") -> None:

@@ -2,13 +2,17 @@
 
 Every command only turns its options into the text a member would type and hands it to the
 client's `command`, which asks the router. Descriptions come from the catalogs: English is the
-default, Korean a localization through `CatalogTranslator`.
+default, Korean a localization through `CatalogTranslator`. Autocomplete callbacks are wrapped by
+`suggester`: whatever is typed, whatever fails, Discord gets a list (discord.py would drop an error
+silently and leave the member's menu spinning).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import discord
@@ -18,10 +22,13 @@ from discord.app_commands import Choice, locale_str
 from bot.core.models import CATEGORIES, Lang
 from bot.platforms.discord_render import CHOICE_NAME, CHOICE_VALUE, truncate
 
+log = logging.getLogger(__name__)
+
 Interaction = discord.Interaction[Any]
 Text = Callable[[Lang, str], str]
+Suggest = Callable[[Interaction, str], Awaitable[list[Choice[str]]]]
 
-AUTOCOMPLETE_LIMIT = 25
+AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 suggestions
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MANAGE_SERVER = discord.Permissions(manage_guild=True)
 
@@ -29,7 +36,7 @@ MANAGE_SERVER = discord.Permissions(manage_guild=True)
 class CommandHandler(Protocol):
     async def command(self, interaction: Interaction, name: str, args: str) -> None: ...
 
-    def complete_topics(self, text: str) -> list[tuple[str, str]]: ...
+    def complete_topics(self, text: str, limit: int) -> list[tuple[str, str]]: ...
 
     def text(self, lang: Lang, key: str) -> str: ...
 
@@ -53,6 +60,22 @@ def choices(pairs: list[tuple[str, str]]) -> list[Choice[str]]:
     return [Choice(name=truncate(label, CHOICE_NAME), value=value[:CHOICE_VALUE]) for label, value in pairs]
 
 
+def suggester(suggest: Suggest) -> Callable[[Interaction, object], Awaitable[list[Choice[str]]]]:
+    """An autocomplete callback that reads what was typed as text and always returns a list."""
+
+    @functools.wraps(suggest)
+    async def callback(interaction: Interaction, current: object) -> list[Choice[str]]:
+        typed = "" if current is None else str(current)
+        try:
+            found = await suggest(interaction, typed)
+        except Exception:
+            log.exception("suggestions failed for a %d-character text", len(typed))
+            return []
+        return found[:AUTOCOMPLETE_LIMIT]
+
+    return callback
+
+
 def build_commands(handler: CommandHandler) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     def text(key: str) -> locale_str:
         return locale_str(handler.text("en", f"discord.{key}"), key=f"discord.{key}")
@@ -64,8 +87,9 @@ def build_commands(handler: CommandHandler) -> list[app_commands.Command[Any, ..
         await handler.command(interaction, "aws", query)
 
     @aws.autocomplete("query")
+    @suggester
     async def aws_topics(interaction: Interaction, current: str) -> list[Choice[str]]:
-        return choices(handler.complete_topics(current))
+        return choices(handler.complete_topics(current, AUTOCOMPLETE_LIMIT))
 
     @app_commands.command(name="quiz", description=text("cmd_quiz"))
     @app_commands.describe(subject=text("opt_quiz_subject"))
@@ -74,10 +98,11 @@ def build_commands(handler: CommandHandler) -> list[app_commands.Command[Any, ..
         await handler.command(interaction, "quiz", subject)
 
     @quiz.autocomplete("subject")
+    @suggester
     async def quiz_subjects(interaction: Interaction, current: str) -> list[Choice[str]]:
         typed = current.strip().lower()
         categories = [(c, c) for c in CATEGORIES if typed and c.startswith(typed)]
-        return choices((categories + handler.complete_topics(current))[:AUTOCOMPLETE_LIMIT])
+        return choices(categories + handler.complete_topics(current, AUTOCOMPLETE_LIMIT))
 
     @app_commands.command(name="leaderboard", description=text("cmd_leaderboard"))
     @app_commands.describe(period=text("opt_leaderboard_period"))
@@ -157,6 +182,7 @@ def _valued(handler: CommandHandler, name: str) -> Callable[..., Any]:
 
 
 def _zone_completer(zones: list[str]) -> Callable[..., Any]:
+    @suggester
     async def complete(interaction: Interaction, current: str) -> list[Choice[str]]:
         typed = current.strip().casefold().replace(" ", "_")
         found = [z for z in zones if typed in z.casefold()] if typed else ["Asia/Seoul", "UTC"]

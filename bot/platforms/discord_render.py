@@ -1,7 +1,7 @@
 """Reply -> Discord messages: embeds or plain content, split to fit Discord's limits, and buttons.
 
 Pure translation: no network, no state. Buttons become `custom_id`s of the form `<action>:<value>`
-(`answer:<post_id>:<choice>`), which `discord_views.ActionButton` parses back after any restart.
+(`answer:<post_id>:<choice>`), which the client parses back from any click, before or after a restart.
 """
 
 from __future__ import annotations

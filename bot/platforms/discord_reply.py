@@ -2,6 +2,9 @@
 
 The router's work runs as a task; if it has a Reply within `defer_after` seconds the Reply is the
 interaction's response, otherwise the interaction is deferred first and the Reply follows.
+
+Refusals are logged by HTTP status and Discord's error code, never by the server's error text: the
+URLs here carry the interaction's token, and some servers and proxies echo the URL in that text.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from bot.platforms.discord_views import build_view
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
+
+
+def _status(exc: discord.HTTPException) -> str:
+    """What went wrong, without the server's text (which may echo a URL with the token in it)."""
+    return f"HTTP {exc.status}, Discord error code {exc.code}"
 
 
 def _send_kwargs(page: Page, view: discord.ui.View | None, private: bool) -> dict[str, Any]:
@@ -94,7 +102,7 @@ class Responder:
         try:
             await self._follow(interaction, reply, private)
         except discord.HTTPException as exc:
-            log.warning("could not send a follow-up to interaction %s: %s", interaction.id, exc)
+            log.warning("could not send a follow-up to interaction %s: %s", interaction.id, _status(exc))
 
     async def _follow(self, interaction: Interaction, reply: Reply, deferred_private: bool) -> None:
         private = reply.visibility == "private"
@@ -129,11 +137,10 @@ class Responder:
     def _log_refusal(self, interaction: Interaction, exc: discord.HTTPException) -> None:
         if isinstance(exc, discord.NotFound):
             log.warning(
-                "Discord refused the response to interaction %s (%s %s): it came too late or the "
+                "Discord refused the response to interaction %s (%s): it came too late or the "
                 "interaction is unknown; the member saw 'interaction failed'",
                 interaction.id,
-                exc.status,
-                exc.text[:100],
+                _status(exc),
             )
         else:
-            log.error("could not respond to interaction %s: %s %s", interaction.id, exc.status, exc.text[:100])
+            log.error("could not respond to interaction %s: %s", interaction.id, _status(exc))

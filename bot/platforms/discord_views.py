@@ -1,45 +1,32 @@
-"""Persistent buttons: every bot button is an `ActionButton`, found again by its custom_id after a restart.
+"""The buttons on studybot's messages, and the one way their clicks come back.
 
-The client registers `ActionButton` with `add_dynamic_items` in `setup_hook`; discord.py then builds one
-for every click whose custom_id matches the template, on any message the bot ever sent.
+A button's custom_id carries everything a click needs (`answer:<post_id>:<choice>`), so no view is
+kept in memory: `ActionButton` tells discord.py it has nothing to dispatch, so discord.py keeps none
+of our views to hand clicks to, and every click arrives at the client's `on_interaction`, which parses
+the custom_id and asks the router. That works the same for a message sent a minute ago and one sent before a restart.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import discord
 
-from bot.platforms.discord_render import CUSTOM_ID_PATTERN, ButtonSpec
+from bot.platforms.discord_render import ButtonSpec
 
 
-@runtime_checkable
-class PressHandler(Protocol):
-    async def press(self, interaction: discord.Interaction[Any], action: str, value: str) -> None: ...
-
-
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID_PATTERN):
+class ActionButton(discord.ui.Button[discord.ui.View]):
     def __init__(self, spec: ButtonSpec) -> None:
-        super().__init__(discord.ui.Button(label=spec.label, style=spec.style, custom_id=spec.custom_id))
-        self.spec = spec
+        super().__init__(label=spec.label, style=spec.style, custom_id=spec.custom_id)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ActionButton:
-        label = getattr(item, "label", None) or "…"
-        style = getattr(item, "style", discord.ButtonStyle.secondary)
-        return cls(ButtonSpec(match["action"], match["value"], label, style))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        client = interaction.client
-        if isinstance(client, PressHandler):
-            await client.press(interaction, self.spec.action, self.spec.value)
+    def is_dispatchable(self) -> bool:
+        # Public discord.py hook: a non-dispatchable item keeps its view out of the view store, so
+        # discord.py never answers a click itself and `on_interaction` is the only path.
+        return False
 
 
 def build_view(specs: list[ButtonSpec]) -> discord.ui.View | None:
-    """A persistent view of the buttons (rows of five fill in order), or None when there are none."""
+    """The buttons (rows of five fill in order), or None when there are none."""
     if not specs:
         return None
     view = discord.ui.View(timeout=None)
@@ -48,27 +35,7 @@ def build_view(specs: list[ButtonSpec]) -> discord.ui.View | None:
     return view
 
 
-def handled_by_dynamic_item(interaction: discord.Interaction[Any]) -> bool:
-    """Whether discord.py will hand this click to an ActionButton.
-
-    It does so only when the clicked message came with the interaction and carries a component with
-    that custom_id. Any other click (a forged id, a message without its components) is answered by
-    the client's `on_interaction` instead, so no click goes unanswered and none is answered twice.
-    """
-    data: Any = interaction.data or {}
-    custom_id = data.get("custom_id")
-    message = interaction.message
-    if not isinstance(custom_id, str) or message is None:
-        return False
-    if ActionButton.__discord_ui_compiled_template__.fullmatch(custom_id) is None:
-        return False
-    view_class = discord.ui.LayoutView if message.flags.components_v2 else discord.ui.View
-    try:
-        view = view_class.from_message(message, timeout=None)
-    except Exception:
-        return False
-    component_type = data.get("component_type")
-    return any(
-        child.type.value == component_type and getattr(child, "custom_id", None) == custom_id
-        for child in view.walk_children()
-    )
+def clicked_custom_id(interaction: discord.Interaction[Any]) -> str:
+    """The custom_id of a clicked component; "" when the payload has none."""
+    custom_id = (interaction.data or {}).get("custom_id")
+    return custom_id if isinstance(custom_id, str) else ""

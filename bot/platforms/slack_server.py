@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
-import sys
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -50,18 +47,6 @@ def web_app(app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> web.
     application = web.Application()
     application.add_routes([web.post(path, events), web.get(HEALTH_PATH, health)])
     return application
-
-
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGINT or SIGTERM, so the bot can finish what it acknowledged."""
-    stop = asyncio.Event()
-    if sys.platform == "win32":  # no loop signal handlers there: Ctrl-C ends the process as usual
-        return stop
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(RuntimeError):  # not in the main thread
-            loop.add_signal_handler(sig, stop.set)
-    return stop
 
 
 async def serve_http(app: AsyncApp, signing_secret: str, host: str, port: int, stop: asyncio.Event) -> None:

@@ -96,7 +96,7 @@ class Payloads:
     def slash(
         self,
         name: str,
-        options: dict[str, str] | None = None,
+        options: dict[str, object] | None = None,
         *,
         sub: str | None = None,
         who: int = 1,
@@ -110,14 +110,15 @@ class Payloads:
         data = {"id": self._command_id(name), "name": name, "type": 1, "options": values}
         return self._base(APPLICATION_COMMAND, who, admin, data, channel_id)
 
-    def autocomplete(self, name: str, option: str, typed: str, *, who: int = 1) -> dict[str, Any]:
-        data = {
-            "id": self._command_id(name),
-            "name": name,
-            "type": 1,
-            "options": [{"name": option, "type": STRING, "value": typed, "focused": True}],
-        }
-        return self._base(AUTOCOMPLETE, who, False, data, None)
+    def autocomplete(
+        self, name: str, option: str, typed: object, *, sub: str | None = None, who: int = 1, admin: bool = False
+    ) -> dict[str, Any]:
+        """A member typing `typed` into `option` of `/name [sub]`: Discord asks for suggestions."""
+        values: list[dict[str, Any]] = [{"name": option, "type": STRING, "value": typed, "focused": True}]
+        if sub is not None:
+            values = [{"name": sub, "type": SUB_COMMAND, "options": values}]
+        data = {"id": self._command_id(name), "name": name, "type": 1, "options": values}
+        return self._base(AUTOCOMPLETE, who, admin, data, None)
 
     def click(
         self,

@@ -9,7 +9,12 @@ import pytest
 from bot.app import Library
 from bot.config import Settings
 from tests.fakes.bots import Bots
-from tests.integration.discord_harness import discord_bot, discord_endpoints, fake_discord  # noqa: F401
+from tests.integration.discord_harness import (  # noqa: F401
+    discord_bot,
+    discord_endpoints,
+    english_discord_bot,
+    fake_discord,
+)
 from tests.integration.slack_harness import slack  # noqa: F401
 
 

@@ -16,6 +16,7 @@ from discord.http import Route
 
 from bot.app import Core, Library, build_core, discord_client
 from bot.config import Settings
+from bot.core.models import Lang
 from bot.platforms.discord_bot import StudyClient
 from bot.platforms.discord_platform import DiscordPlatform
 from tests.fakes.clock import FixedClock
@@ -41,9 +42,13 @@ class RunningBot:
         return settings.id
 
 
-def discord_settings(settings: Settings, fake: FakeDiscord, db_path: Path, **discord: Any) -> Settings:
+def discord_settings(
+    settings: Settings, fake: FakeDiscord, db_path: Path, *, language: Lang | None = None, **discord: Any
+) -> Settings:
+    """Settings pointing at the fake; `language`: the language of channels not set up otherwise."""
     table = {**settings.discord, "api_url": fake.api_url, "gateway_url": fake.gateway_url, **discord}
-    return replace(settings, db_path=str(db_path), discord=table)
+    defaults = replace(settings.channel_defaults, language=language or settings.channel_defaults.language)
+    return replace(settings, db_path=str(db_path), discord=table, channel_defaults=defaults)
 
 
 @asynccontextmanager
@@ -99,5 +104,15 @@ async def discord_bot(
     fake_discord: FakeDiscord, fixture_settings: Settings, library: Library, clock: FixedClock, tmp_path: Path
 ) -> AsyncIterator[RunningBot]:
     settings = discord_settings(fixture_settings, fake_discord, tmp_path / "bot.db")
+    async with running_bot(fake_discord, settings, library, clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def english_discord_bot(
+    fake_discord: FakeDiscord, fixture_settings: Settings, library: Library, clock: FixedClock, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    """The bot where channels speak English (the default is Korean): replies read in English."""
+    settings = discord_settings(fixture_settings, fake_discord, tmp_path / "bot.db", language="en")
     async with running_bot(fake_discord, settings, library, clock) as running:
         yield running

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.core.choices import encode_choice
 from bot.core.models import ChannelRef
 from tests.fakes.discord_payloads import CHANNEL, GUILD, custom_ids, ephemeral
 from tests.integration.discord_harness import RunningBot
 
 MESSAGE, DEFERRED, AUTOCOMPLETE_RESULT = 4, 5, 8
+
+
+@pytest.fixture
+def discord_bot(english_discord_bot: RunningBot) -> RunningBot:
+    """These tests read the replies: the channel speaks English (test_discord_language covers Korean)."""
+    return english_discord_bot
 
 
 def embed(call_body: dict) -> dict:
@@ -148,3 +156,23 @@ async def test_a_server_answering_callbacks_with_no_content_still_gets_every_rep
         call = await discord_bot.interact(payload)
         assert call.status == 204 and call.body["type"] == MESSAGE
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_a_number_sent_for_a_text_option_is_read_as_the_text_typed(discord_bot: RunningBot, caplog):
+    looked_up = await discord_bot.interact(discord_bot.say.slash("aws", {"query": 123}))
+    text = str(looked_up.body["data"])
+    assert "'123'" in text and "Something went wrong" not in text
+    timed = await discord_bot.interact(discord_bot.say.slash("studybot", {"value": 1000}, sub="time", admin=True))
+    assert "Something went wrong" not in str(timed.body["data"])
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_options_discord_py_cannot_read_are_refused_not_left_unanswered(discord_bot: RunningBot):
+    untyped = discord_bot.say.slash("aws", {"query": "efs"})
+    del untyped["data"]["options"][0]["type"]
+    not_a_user = discord_bot.say.slash("stats")
+    not_a_user["data"]["options"] = [{"name": "member", "type": 6, "value": "not-a-snowflake"}]
+    for payload in (untyped, not_a_user):
+        call = await discord_bot.interact(payload)
+        assert call.body["type"] == MESSAGE and ephemeral(call.body)
+        assert "Something went wrong" in call.body["data"]["content"]

@@ -25,7 +25,7 @@ async def post_today(bot: RunningBot) -> tuple[dict, Post, Question]:
     """An admin sets the channel up and posts today's question; the message as Discord has it."""
     await bot.interact(bot.say.slash("studybot", sub="setup", admin=True))
     reply = await bot.interact(bot.say.slash("studybot", sub="post-now", admin=True))
-    assert "posted" in reply.body["data"]["content"]
+    assert "오늘의 문제를 올렸습니다" in reply.body["data"]["content"]
     key = await bot.channel_id_key(CHANNEL)
     post = await bot.core.store.post_on(key, date(2026, 11, 23))
     assert post is not None and post.message_id is not None
@@ -44,7 +44,7 @@ def wrong(post: Post, question: Question) -> str:
 async def test_daily_post_three_answers_and_the_reveal(discord_bot: RunningBot):
     message, post, question = await post_today(discord_bot)
     assert message["channel_id"] == CHANNEL
-    assert message["embeds"][0]["title"].startswith("📝 오늘의 AWS 문제")  # the channel speaks Korean
+    assert message["embeds"][0]["title"].startswith("📝 오늘의 AWS 문제")  # the channel speaks Korean...
     assert custom_ids(message) == [f"answer:{post.id}:{encode_choice(o)}" for o in choice_options(question)]
 
     titles = []
@@ -52,7 +52,8 @@ async def test_daily_post_three_answers_and_the_reveal(discord_bot: RunningBot):
         call = await discord_bot.interact(discord_bot.say.click(message, pick(post, question), who=who))
         assert ephemeral(call.body)
         titles.append(call.body["data"]["embeds"][0]["title"])
-    assert "+13" in titles[0] and "Not quite" in titles[1] and "+12" in titles[2]
+    # ...and so do the private replies, though every member runs Discord in English (en-US)
+    assert "+13점" in titles[0] and "오답" in titles[1] and "+12점" in titles[2]
     await discord_bot.core.quiz.refresher.flush()
     edits = discord_bot.fake.calls_to("PATCH", rf"/channels/{CHANNEL}/messages/{post.message_id}")
     assert 1 <= len(edits) <= 3
@@ -60,7 +61,7 @@ async def test_daily_post_three_answers_and_the_reveal(discord_bot: RunningBot):
     assert custom_ids(message) == [f"answer:{post.id}:{encode_choice(o)}" for o in choice_options(question)]
 
     closed = await discord_bot.interact(discord_bot.say.slash("studybot", sub="close-now", admin=True))
-    assert "Revealed" in closed.body["data"]["content"]
+    assert "정답을 공개했습니다" in closed.body["data"]["content"]
     reveal = message["embeds"][0]
     assert reveal["title"].startswith("📣 정답 공개") and message["components"] == []
     assert "2명 (67%) ✅" in reveal["fields"][0]["value"]
@@ -71,7 +72,7 @@ async def test_daily_post_three_answers_and_the_reveal(discord_bot: RunningBot):
     assert question.explanation.ko in explanation["embeds"][0]["description"]
 
     late = await discord_bot.interact(discord_bot.say.click(message, right(post, question), who=4))
-    assert "closed" in late.body["data"]["content"]
+    assert "마감" in late.body["data"]["content"]
     assert len(await discord_bot.core.store.answers_to(post.id)) == 3
 
 
@@ -114,7 +115,7 @@ async def test_an_answer_whose_reply_discord_refuses_is_recorded_once_and_logged
         await asyncio.sleep(0.01)
     assert any(f"interaction {click['id']}" in r.getMessage() for r in caplog.records)
     again = await discord_bot.interact(discord_bot.say.click(message, wrong(post, question), who=1))
-    assert "already answered" in again.body["data"]["content"]
+    assert "이미 이 문제에 답했습니다" in again.body["data"]["content"]
     answers = await discord_bot.core.store.answers_to(post.id)
     assert [(a[0], a[3]) for a in answers] == [("1001", True)]
 
@@ -125,5 +126,5 @@ async def test_another_channels_post_is_refused(discord_bot: RunningBot):
     call = await discord_bot.interact(
         discord_bot.say.click(message, right(post, question), who=2, channel_id=OTHER_CHANNEL)
     )
-    assert ephemeral(call.body) and "not one of this channel's posts" in call.body["data"]["content"]
+    assert ephemeral(call.body) and "이 채널에서 찾을 수 없는 문제" in call.body["data"]["content"]
     assert await discord_bot.core.store.answers_to(post.id) == []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -13,16 +16,18 @@ from bot.cli import main
 from bot.config import ConfigError, load_settings
 from tests.conftest import FIXTURE_CONTENT
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.discord_payloads import GUILD, Payloads
+from tests.fakes.discord_payloads import CHANNEL, GUILD, Payloads, custom_ids, ephemeral
 from tests.integration.discord_harness import discord_settings, running_bot
 
 TOKEN = "MTEw.fake-bot-token.never-printed"
 
 
-def config_file(tmp_path: Path) -> Path:
+def config_file(tmp_path: Path, *, refresh_seconds: float = 3.0) -> Path:
     path = tmp_path / "local.toml"
     path.write_text(
-        f'[content]\npath = "{FIXTURE_CONTENT}"\n[database]\npath = "{tmp_path / "bot.db"}"\n', encoding="utf-8"
+        f'[content]\npath = "{FIXTURE_CONTENT}"\n[database]\npath = "{tmp_path / "bot.db"}"\n'
+        f"[posts]\nrefresh_seconds = {refresh_seconds}\n",
+        encoding="utf-8",
     )
     return path
 
@@ -93,3 +98,39 @@ async def test_commands_sync_to_the_dev_guild_with_studybot_for_manage_server_on
     assert commands["aws"]["description_localizations"]["ko"]
     subcommands = {o["name"] for o in commands["studybot"]["options"]}
     assert {"setup", "time", "timezone", "post-now", "close-now", "help", "status"} <= subcommands
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGTERM handlers on Windows")
+async def test_sigterm_shows_the_last_answered_count_then_stops_cleanly(
+    fake_discord: FakeDiscord, tmp_path: Path, caplog
+):
+    settings = load_settings(config_file(tmp_path, refresh_seconds=0.5), env=env(fake_discord, DISCORD_TOKEN=TOKEN))
+    running = asyncio.create_task(run_discord(settings))
+    await fake_discord.wait_for(lambda: fake_discord.identified > 0 or running.done())
+    say = Payloads(fake_discord)
+    await fake_discord.interact(say.slash("studybot", sub="setup", admin=True))
+    await fake_discord.interact(say.slash("studybot", sub="post-now", admin=True))
+    [post] = fake_discord.channel_messages(CHANNEL)
+    answered = await fake_discord.interact(say.click(post, custom_ids(post)[0], who=2))
+    assert ephemeral(answered.body)
+
+    assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)  # else SIGTERM would end pytest
+    signal.raise_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(running, 10) == 0
+    assert post["embeds"][0]["footer"]["text"].endswith("1명 응답")  # edited before the connection closed
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_run_discord_shows_studybots_own_start_lines(tmp_path: Path, monkeypatch, caplog):
+    async def connected(settings: object) -> int:
+        logging.getLogger("bot.platforms.discord_bot").info("connected to Discord as studybot")
+        return 0
+
+    monkeypatch.setattr("bot.app.run_discord", connected)
+    ours = logging.getLogger("bot")
+    ours.setLevel(logging.NOTSET)
+    try:
+        assert main(["run", "discord", "--config", str(config_file(tmp_path))]) == 0
+    finally:
+        ours.setLevel(logging.NOTSET)
+    assert "connected to Discord as studybot" in [r.getMessage() for r in caplog.records]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 
 from bot.core.choices import encode_choice
 from tests.fakes.discord_payloads import CHANNEL
@@ -55,3 +57,41 @@ async def test_discord_token_never_reaches_logs_or_replies(
     assert leaked(logs, DISCORD_TOKEN) == []
     bodies = [str(call.body) for call in fake_discord.calls]
     assert leaked(bodies, DISCORD_TOKEN) == []
+
+
+def echoed(path: str) -> dict[str, object]:
+    """An error as some servers and proxies word it: the request path, token and all, in the text."""
+    return {"message": f"Cannot POST /api/v10{path} (no such interaction, or it expired)", "code": 0}
+
+
+async def test_interaction_tokens_never_reach_studybots_own_logs(discord_bot, caplog):
+    caplog.set_level(logging.DEBUG, logger="bot")  # what -v turns on
+    say, fake = discord_bot.say, discord_bot.fake
+    refused = say.slash("aws", {"query": "efs"})
+    callback = f"/interactions/{refused['id']}/{refused['token']}/callback"
+    fake.fail("POST", re.escape(callback), 404, echoed(callback))
+    await discord_bot.interact(refused)
+
+    discord_bot.client.responder.defer_after = 0.0
+    deferred = say.slash("aws", {"query": "s3"})
+    original = f"/webhooks/{fake.application_id}/{deferred['token']}/messages/@original"
+    fake.fail("PATCH", re.escape(original), 404, echoed(original))
+    await discord_bot.interact(deferred)
+    await fake.wait_for(lambda: bool(fake.calls_to("PATCH", re.escape(original))))
+
+    unreadable = say.slash("aws", {"query": "efs"})
+    del unreadable["member"]["user"]
+    callback = f"/interactions/{unreadable['id']}/{unreadable['token']}/callback"
+    fake.fail("POST", re.escape(callback), 404, echoed(callback))
+    await discord_bot.interact(unreadable)
+
+    tokens = [payload["token"] for payload in (refused, deferred, unreadable)]
+    formatter = logging.Formatter()
+    for _ in range(500):  # the client logs once it has read each refusal
+        ours = [formatter.format(r) for r in caplog.records if r.name.startswith("bot")]
+        if sum("404" in text for text in ours) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    assert sum("404" in text for text in ours) >= 3, ours
+    assert leaked(ours, *tokens) == []
+    assert leaked(ours, *(token[:16] for token in tokens)) == []

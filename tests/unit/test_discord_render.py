@@ -110,3 +110,17 @@ def test_command_descriptions_fit_discord_in_both_languages():
         assert keys
         for key in keys:
             assert 1 <= len(catalog.t(lang, key)) <= 100, key
+
+
+async def test_sent_buttons_are_never_kept_by_discord_py_so_one_path_answers_every_click():
+    from bot.platforms.discord_views import build_view
+
+    view = build_view(r.button_specs((Button("A", "answer", "12:0"), Button("B", "share", "efs"))))
+    assert view is not None and view.timeout is None
+    # discord.py stores (and dispatches to) only views with dispatchable items; ours go to on_interaction
+    assert not view.is_dispatchable()
+    assert [(c["custom_id"], c["label"]) for row in view.to_components() for c in row["components"]] == [
+        ("answer:12:0", "A"),
+        ("share:efs", "B"),
+    ]
+    assert build_view([]) is None
