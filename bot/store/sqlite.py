@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from importlib import resources
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import aiosqlite
@@ -27,6 +28,8 @@ from bot.store.codec import decode_picked, encode_picked, from_ms, to_ms
 from bot.store.study import StudyQueries
 
 log = logging.getLogger(__name__)
+CHANNEL_CACHE_SECONDS = 5.0
+OPEN_POST_CACHE_SIZE = 1024
 
 
 def load_migrations() -> list[tuple[int, str, str]]:
@@ -84,6 +87,7 @@ class _Statement:
     sql: str
     params: Sequence[Any]
     future: asyncio.Future[tuple[list[sqlite3.Row], int]] = field(repr=False)
+    blind: bool = False  # the caller needs no rows nor count: same-SQL blind writes share one executemany
 
 
 @dataclass
@@ -105,6 +109,12 @@ class SqliteStore(StudyQueries):
         self._conn = conn
         self.path = path
         self._pending: list[_Statement | _PendingAnswer] = []
+        # Read caches for the click path (a burst of clicks would otherwise queue two reads each on the
+        # one database thread). Safe with a second process on the file: a cached post is only ever an open
+        # one, and whether it closed meanwhile is checked again inside the answer's own transaction;
+        # channel settings changed elsewhere are seen within CHANNEL_CACHE_SECONDS.
+        self._channels: dict[tuple[str, str], tuple[float, ChannelSettings]] = {}
+        self._open_posts: dict[int, Post] = {}
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
@@ -195,10 +205,12 @@ class SqliteStore(StudyQueries):
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
-    async def _write(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[sqlite3.Row], int]:
+    async def _write(
+        self, sql: str, params: Sequence[Any] = (), *, blind: bool = False
+    ) -> tuple[list[sqlite3.Row], int]:
         """One statement, committed with whatever else is waiting: (rows it returned, rowcount)."""
         future: asyncio.Future[tuple[list[sqlite3.Row], int]] = asyncio.get_running_loop().create_future()
-        self._enqueue(_Statement(sql, params, future))
+        self._enqueue(_Statement(sql, params, future, blind))
         return await future
 
     def _enqueue(self, job: _Statement | _PendingAnswer) -> None:
@@ -210,12 +222,21 @@ class SqliteStore(StudyQueries):
     # --- channels and members ---------------------------------------------------------------
 
     async def get_channel(self, ref: ChannelRef) -> ChannelSettings | None:
+        key = (ref.platform, ref.channel_id)
+        cached = self._channels.get(key)
+        if cached is not None and cached[0] > monotonic():
+            return cached[1]
         row = await self._fetchone(
             "SELECT * FROM channels WHERE platform = ? AND channel_id = ?", (ref.platform, ref.channel_id)
         )
-        return settings_from_row(row) if row else None
+        if row is None:
+            return None
+        settings = settings_from_row(row)
+        self._channels[key] = (monotonic() + CHANNEL_CACHE_SECONDS, settings)
+        return settings
 
     async def save_channel(self, settings: ChannelSettings) -> ChannelSettings:
+        self._channels.pop((settings.platform, settings.channel_id), None)
         rows, _ = await self._write(
             """
             INSERT INTO channels (platform, team_id, channel_id, settings, active) VALUES (?, ?, ?, ?, ?)
@@ -244,6 +265,7 @@ class SqliteStore(StudyQueries):
             ON CONFLICT (platform, user_id) DO UPDATE SET name = excluded.name WHERE name != excluded.name
             """,
             (platform, user_id, name),
+            blind=True,
         )
 
     # --- daily posts ------------------------------------------------------------------------
@@ -260,16 +282,25 @@ class SqliteStore(StudyQueries):
         return _post_from_row(rows[0]) if rows else None
 
     async def mark_posted(self, post_id: int, message_id: str, now: datetime) -> None:
+        self._open_posts.pop(post_id, None)
         await self._write(
             "UPDATE posts SET message_id = ?, posted_at = ? WHERE id = ?", (message_id, to_ms(now), post_id)
         )
 
     async def release_post(self, post_id: int) -> None:
+        self._open_posts.pop(post_id, None)
         await self._write("DELETE FROM posts WHERE id = ? AND posted_at IS NULL", (post_id,))
 
     async def get_post(self, post_id: int) -> Post | None:
+        if post_id in self._open_posts:
+            return self._open_posts[post_id]
         row = await self._fetchone("SELECT * FROM posts WHERE id = ?", (post_id,))
-        return _post_from_row(row) if row else None
+        post = _post_from_row(row) if row else None
+        if post is not None and post.message_id is not None and post.closed_at is None:
+            if len(self._open_posts) >= OPEN_POST_CACHE_SIZE:
+                self._open_posts.clear()
+            self._open_posts[post_id] = post
+        return post
 
     async def post_on(self, channel_key: int, local_date: date) -> Post | None:
         row = await self._fetchone(
@@ -294,12 +325,14 @@ class SqliteStore(StudyQueries):
         return _post_from_row(row) if row else None
 
     async def claim_close(self, post_id: int, now: datetime) -> bool:
+        self._open_posts.pop(post_id, None)
         _, count = await self._write(
             "UPDATE posts SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (to_ms(now), post_id)
         )
         return count == 1
 
     async def reopen_post(self, post_id: int) -> None:
+        self._open_posts.pop(post_id, None)
         await self._write("UPDATE posts SET closed_at = NULL WHERE id = ?", (post_id,))
 
     # --- weekly boards ----------------------------------------------------------------------
@@ -364,7 +397,10 @@ class SqliteStore(StudyQueries):
         results: list[tuple[asyncio.Future[Any], Any]] = []
         try:
             await self._conn.execute("BEGIN IMMEDIATE")
+            results.extend(await self._run_blind([job for job in statements if job.blind]))
             for job in statements:
+                if job.blind:
+                    continue
                 try:
                     async with self._conn.execute(job.sql, job.params) as cursor:
                         results.append((job.future, (list(await cursor.fetchall()), cursor.rowcount)))
@@ -387,6 +423,17 @@ class SqliteStore(StudyQueries):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+
+    async def _run_blind(self, jobs: list[_Statement]) -> list[tuple[asyncio.Future[Any], Any]]:
+        """Blind writes grouped by SQL, one executemany (one trip to the database thread) per group."""
+        groups: dict[str, list[_Statement]] = {}
+        for job in jobs:
+            groups.setdefault(job.sql, []).append(job)
+        results: list[tuple[asyncio.Future[Any], Any]] = []
+        for sql, group in groups.items():
+            await self._conn.executemany(sql, [job.params for job in group])
+            results.extend((job.future, ([], -1)) for job in group)
+        return results
 
     async def _write_answers(self, batch: list[_PendingAnswer]) -> list[AnswerOutcome]:
         """Inside the open transaction: first answer per member counts, ranks decided in order."""
