@@ -29,6 +29,8 @@ from bot.schedule import Scheduler, Sleep
 from bot.store.sqlite import SqliteStore
 
 if TYPE_CHECKING:
+    from slack_sdk.web.async_client import AsyncWebClient
+
     from bot.platforms.discord_bot import StudyClient
     from bot.platforms.discord_platform import DiscordPlatform
 
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 
 # Slack's answers to auth.test that mean the token itself is wrong, not that Slack is unreachable.
 REFUSED_TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired")
+# ... and for apps.connections.open: a bot token where the app-level one belongs, or one without the scope.
+REFUSED_APP_TOKEN_ERRORS = ("not_allowed_token_type", "missing_scope")
 
 
 class SystemClock:
@@ -278,49 +282,87 @@ def _require_secrets(settings: Settings, *names: str) -> dict[str, str]:
     return {name: settings.secrets[name] for name in names}
 
 
-async def run_slack(settings: Settings, http_port: int | None, *, stop: asyncio.Event | None = None) -> int:
-    """The bot on Slack: Socket Mode, or HTTP mode on `http_port`. Runs until SIGINT/SIGTERM or `stop`."""
+async def _slack_sign_in(client: AsyncWebClient) -> dict[str, str]:
+    """auth.test once: who the bot is (for every request after), or {} when Slack could not say."""
     from aiohttp import ClientError
     from slack_sdk.errors import SlackApiError
 
-    from bot.platforms.signals import stop_on_signals
-    from bot.platforms.slack_api import SlackPlatform, api_url, make_client
-    from bot.platforms.slack_app import SlackBot
-    from bot.platforms.slack_members import MemberDirectory
-    from bot.platforms.slack_server import serve_http, serve_socket, who_am_i
+    from bot.platforms.slack_server import who_am_i
 
-    http = http_port is not None
-    secrets = _require_secrets(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
-    client = make_client(secrets["SLACK_BOT_TOKEN"], api_url(settings.slack.get("api_url")))
     try:
         me = await who_am_i(client)
-        log.info("slack: signed in as %s in team %s", me["user_id"], me["team_id"])
     except SlackApiError as exc:
         error = str(exc.response.get("error", ""))
         if error in REFUSED_TOKEN_ERRORS:
             raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}); check the token") from None
         log.warning("slack: auth.test failed (%s); carrying on", error)
+        return {}
     except (OSError, ClientError) as exc:
         log.warning("slack: the Web API is not reachable yet (%s); carrying on", type(exc).__name__)
+        return {}
+    log.info("slack: signed in as %s in team %s", me["user_id"], me["team_id"])
+    return me
+
+
+async def _slack_check_app_token(client: AsyncWebClient, app_token: str) -> None:
+    """A refused app-level token ends the start here; slack-sdk would retry it every ten seconds, forever."""
+    from aiohttp import ClientError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.platforms.slack_server import check_app_token
+
+    try:
+        await check_app_token(client, app_token)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", ""))
+        if error in (*REFUSED_TOKEN_ERRORS, *REFUSED_APP_TOKEN_ERRORS):
+            raise ConfigError(
+                f"Slack refused SLACK_APP_TOKEN ({error}); it must be the app-level token "
+                "with connections:write (README: Connect to Slack)"
+            ) from None
+        log.warning("slack: apps.connections.open failed (%s); carrying on", error)
+    except (OSError, ClientError) as exc:
+        log.warning("slack: Socket Mode is not reachable yet (%s); carrying on", type(exc).__name__)
+
+
+async def run_slack(settings: Settings, http_port: int | None, *, stop: asyncio.Event | None = None) -> int:
+    """The bot on Slack: Socket Mode, or HTTP mode on `http_port`. Runs until SIGINT/SIGTERM or `stop`."""
+    from bot.platforms.signals import stop_on_signals
+    from bot.platforms.slack_api import SlackPlatform, api_url, make_client
+    from bot.platforms.slack_app import SlackBot
+    from bot.platforms.slack_members import MemberDirectory
+    from bot.platforms.slack_server import ListenError, serve_http, serve_socket
+
+    http = http_port is not None
+    secrets = _require_secrets(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
+    client = make_client(secrets["SLACK_BOT_TOKEN"], api_url(settings.slack.get("api_url")))
+    me = await _slack_sign_in(client)
+    if not http:
+        await _slack_check_app_token(client, secrets["SLACK_APP_TOKEN"])
 
     platform = SlackPlatform(client)
     core = await build_core(settings, platform)
-    await start_scheduler(core, settings)  # posts through the Web API, which needs no open connection
-    bot = SlackBot(
-        router=core.router,
-        platform=platform,
-        members=MemberDirectory(client, settings.slack.get("admins", ())),
-        lang=settings.channel_defaults.language,
-        signing_secret=secrets.get("SLACK_SIGNING_SECRET", ""),
-    )
-    stop = stop or stop_on_signals()
     try:
-        if http_port is not None:
-            host = str(settings.slack.get("http_host") or "0.0.0.0")
-            await serve_http(bot.app, secrets["SLACK_SIGNING_SECRET"], host, http_port, stop)
-        else:
-            await serve_socket(bot.app, secrets["SLACK_APP_TOKEN"], stop)
+        await start_scheduler(core, settings)  # posts through the Web API, which needs no open connection
+        bot = SlackBot(
+            router=core.router,
+            platform=platform,
+            members=MemberDirectory(client, settings.slack.get("admins", ())),
+            lang=settings.channel_defaults.language,
+            signing_secret=secrets.get("SLACK_SIGNING_SECRET", ""),
+            identity=me,
+        )
+        stop = stop or stop_on_signals()
+        try:
+            if http_port is not None:
+                host = str(settings.slack.get("http_host") or "0.0.0.0")
+                await serve_http(bot.app, secrets["SLACK_SIGNING_SECRET"], host, http_port, stop)
+            else:
+                await serve_socket(bot.app, secrets["SLACK_APP_TOKEN"], stop)
+        except ListenError as exc:
+            raise ConfigError(f"{exc}; choose another port with --http") from None
+        finally:
+            await bot.drain()
     finally:
-        await bot.drain()
         await core.close()
     return 0

@@ -210,12 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(verbose: bool) -> None:
+    """-v is DEBUG for our `bot` loggers only. The SDKs stay at WARNING: at DEBUG they log request
+    URLs and bodies, among them Slack's response_urls (short-lived posting credentials) and Discord's
+    interaction tokens (slack_sdk.webhook, discord.http)."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("bot").setLevel(logging.DEBUG if verbose else logging.NOTSET)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(args.verbose)
     try:
         return int(args.func(args))
     except (ConfigError, StoreError) as exc:

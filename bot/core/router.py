@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from bot.core.content import QuestionBank
 from bot.core.leaderboard import BOARD_SIZE, parse_period, window
 from bot.core.lookup import LookupIndex
-from bot.core.models import CATEGORIES, ChannelSettings, Invocation, Lang, Member, Press, Question, Reply
+from bot.core.models import CATEGORIES, ChannelRef, ChannelSettings, Invocation, Lang, Member, Press, Question, Reply
 from bot.core.ports import Clock, Store, StoreError
 from bot.core.quiz import ANSWER, PRACTICE, Quiz
 from bot.core.views import Views
@@ -124,6 +124,11 @@ class Router:
         settings = await self.store.get_channel(channel_ref)
         if settings is None:
             settings = self._template(channel_ref.platform, channel_ref.team_id, channel_ref.channel_id)
+        await self.remember(channel_ref, member)
+        return Context(settings, member, lang or settings.language)
+
+    async def remember(self, channel_ref: ChannelRef, member: Member) -> None:
+        """Keep the member's name for boards and reveals (adapters call it when they learn a better one)."""
         name = clean_text(member.name)[:80] or member.user_id
         if self._known_names.get((channel_ref.platform, member.user_id)) != name:
             try:
@@ -131,7 +136,6 @@ class Router:
                 self._known_names[(channel_ref.platform, member.user_id)] = name
             except StoreError as exc:  # a name is a nicety: lookups must keep working on a full disk
                 log.warning("could not remember member %s: %s", member.user_id, exc)
-        return Context(settings, member, lang or settings.language)
 
     async def saved_channel(self, ctx: Context) -> ChannelSettings:
         """The channel as stored, saving it (inactive) the first time it is needed."""

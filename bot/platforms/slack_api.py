@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, async_default_handlers
 from slack_sdk.web.async_client import AsyncWebClient
@@ -77,22 +78,31 @@ class SlackPlatform:
         await self._post_thread(message.channel.channel_id, message.message_id, reply.thread)
 
     async def send_private(self, channel: ChannelRef, user_id: str, reply: Reply) -> None:
-        for message in render(reply):
+        await self.send_private_messages(channel, user_id, render(reply))
+
+    async def send_private_messages(self, channel: ChannelRef, user_id: str, messages: Sequence[SlackMessage]) -> None:
+        for message in messages:
             await self.client.chat_postEphemeral(
                 channel=channel.channel_id, user=user_id, text=message.text, blocks=list(message.blocks)
             )
 
-    async def respond(self, response_url: str, reply: Reply, *, in_channel: bool = False) -> bool:
-        """Answer through an interaction's response_url; False when Slack did not take it."""
+    async def respond(
+        self, response_url: str, messages: Sequence[SlackMessage], *, in_channel: bool = False
+    ) -> list[SlackMessage]:
+        """Answer through an interaction's response_url; returns the messages Slack did not take, in order."""
         webhook = make_webhook(response_url)
-        for message in render(reply):
-            response = await webhook.send(
-                text=message.text,
-                blocks=list(message.blocks),
-                response_type="in_channel" if in_channel else "ephemeral",
-                replace_original=False,
-            )
-            if response.status_code != 200:
-                log.warning("response_url answered %s: %s", response.status_code, response.body[:200])
-                return False
-        return True
+        for index, message in enumerate(messages):
+            try:
+                response = await webhook.send(
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    response_type="in_channel" if in_channel else "ephemeral",
+                    replace_original=False,
+                )
+            except Exception as exc:  # a dead response_url must not lose the answer: the caller sends the rest
+                log.warning("slack: response_url failed: %s", type(exc).__name__)
+                return list(messages[index:])
+            if not 200 <= response.status_code < 300:
+                log.warning("slack: response_url answered %s: %s", response.status_code, response.body[:200])
+                return list(messages[index:])
+        return []

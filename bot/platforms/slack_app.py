@@ -14,27 +14,30 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.models import ChannelRef, Invocation, Lang, Press, Reply
+from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Reply
 from bot.core.router import Router
 from bot.platforms.slack_api import PLATFORM, SlackPlatform
 from bot.platforms.slack_members import MemberDirectory
+from bot.platforms.slack_render import render
 from bot.platforms.slack_requests import (
     ActionRequest,
     CommandRequest,
     Incomplete,
     Origin,
     RecentRequests,
+    event_key,
     parse_action,
     parse_command,
     parse_mention,
-    request_key,
 )
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,25 @@ class _Guard(AsyncMiddleware):
         return await self._guard(req, next)
 
 
+def fixed_authorize(token: str | None, me: Mapping[str, str]) -> Callable[[], Awaitable[AuthorizeResult]]:
+    """bolt's `authorize`: the one workspace this bot serves, as auth.test told at start (`me`, maybe
+    empty when it failed). Without it bolt calls auth.test on every request until one succeeds, and
+    answers every command with its own English "reinstall this app" while auth.test fails."""
+    result = AuthorizeResult(
+        enterprise_id=me.get("enterprise_id") or None,
+        team_id=me.get("team_id") or None,
+        team=me.get("team") or None,
+        bot_user_id=me.get("user_id") or None,
+        bot_id=me.get("bot_id") or None,
+        bot_token=token,
+    )
+
+    async def authorize() -> AuthorizeResult:
+        return result
+
+    return authorize
+
+
 class SlackBot:
     """Wires bolt to the router; `app` is the AsyncApp to serve over HTTP or Socket Mode."""
 
@@ -86,6 +108,7 @@ class SlackBot:
         lang: Lang,
         signing_secret: str = "",
         recent: RecentRequests | None = None,
+        identity: Mapping[str, str] | None = None,
     ) -> None:
         self.router = router
         self.platform = platform
@@ -93,7 +116,14 @@ class SlackBot:
         self.lang = lang
         self.recent = recent or RecentRequests()
         self._tasks: set[asyncio.Task[None]] = set()
-        self.app = AsyncApp(client=platform.client, signing_secret=signing_secret, name="studybot")
+        # bolt's own client carries no token (the authorize result does); it opens Socket Mode connections.
+        client = AsyncWebClient(base_url=platform.client.base_url, timeout=platform.client.timeout)
+        self.app = AsyncApp(
+            client=client,
+            authorize=fixed_authorize(platform.client.token, identity or {}),
+            signing_secret=signing_secret,
+            name="studybot",
+        )
         self.app.use(_Guard(self._guard))
         self.app.command(ANY)(self._on_command)
         self.app.action({"action_id": ANY})(self._on_action)
@@ -124,9 +154,11 @@ class SlackBot:
         body = req.body
         kind = _kind(body)
         if not kind:
-            return await next_()
-        retried = req.headers.get("x-slack-retry-num")
-        if not self.recent.first_time(request_key(body)) and (kind == "mention" or retried):
+            # Nothing listens for it (views, shortcuts, other events). Acknowledged here: bolt's listener
+            # matching fails on some of them (a view_submission without view.type is a 500 inside bolt).
+            log.debug("slack: acknowledged a %.40s request nothing here handles", str(body.get("type")))
+            return BoltResponse(status=200, body="")
+        if self._repeated(kind, body, req.headers):
             log.info("slack: acknowledged a repeated %s without handling it again", kind)
             return BoltResponse(status=200, body="")
         team = req.context.team_id or ""
@@ -141,6 +173,14 @@ class SlackBot:
             return self._refuse(kind, parsed)
         req.context[PARSED] = parsed
         return await next_()
+
+    def _repeated(self, kind: str, body: Mapping[str, Any], headers: Mapping[str, Any]) -> bool:
+        """Slack retries events (same event_id) when an ack is late; commands and clicks it does not
+        retry, so one marked as a retry repeats a request that was acknowledged at once."""
+        key = event_key(body)
+        if kind == "mention" and key is not None:
+            return not self.recent.first_time(key)
+        return bool(headers.get("x-slack-retry-num"))
 
     def _refuse(self, kind: str, incomplete: Incomplete) -> BoltResponse:
         missing = ", ".join(incomplete.missing)
@@ -180,10 +220,23 @@ class SlackBot:
         await self._deliver(await self.router.handle(invocation), origin)
 
     async def _action(self, request: ActionRequest) -> None:
+        """A click reaches the router at once: waiting for users.info (rate-limited, slow) could cost
+        a member the first-answer bonus. The cached member, else the payload's name and the config
+        admins (no button needs more); users.info refreshes the name meanwhile."""
         origin = request.origin
-        member = await self.members.member(origin.user_id, origin.user_name)
+        member, fresh = self.members.at_once(origin.user_id, origin.user_name)
+        refresh = None if fresh else asyncio.ensure_future(self.members.member(origin.user_id, origin.user_name))
         press = Press(self._channel(origin), member, request.action, request.value)
-        await self._deliver(await self.router.press(press), origin)
+        try:
+            await self._deliver(await self.router.press(press), origin)
+        finally:
+            if refresh is not None:
+                await self._renamed(origin, member, await refresh)
+
+    async def _renamed(self, origin: Origin, used: Member, known: Member) -> None:
+        """Once the click is handled (its name stored with it), so users.info's name is the one kept."""
+        if known.name != used.name:
+            await self.router.remember(self._channel(origin), known)
 
     # --- delivery ---------------------------------------------------------------------------
 
@@ -201,19 +254,17 @@ class SlackBot:
             # Most often not_in_channel: a response_url may still post there, else tell the caller.
             error = exc.response.get("error") if exc.response is not None else "?"
             log.warning("slack: chat.postMessage in %s failed: %s", origin.channel_id, error)
-            if origin.response_url and await self._respond(origin.response_url, reply, in_channel=True):
+            if origin.response_url and not await self.platform.respond(
+                origin.response_url, render(reply), in_channel=True
+            ):
                 return
             notice = self.router.t(self.lang, "slack.cannot_post", error=str(error)[:60])
             await self._private(Reply(body=notice, kind="error"), origin)
 
     async def _private(self, reply: Reply, origin: Origin) -> None:
-        if origin.response_url and await self._respond(origin.response_url, reply):
-            return
-        await self.platform.send_private(self._channel(origin), origin.user_id, reply)
-
-    async def _respond(self, response_url: str, reply: Reply, *, in_channel: bool = False) -> bool:
-        try:
-            return await self.platform.respond(response_url, reply, in_channel=in_channel)
-        except Exception as exc:  # a dead response_url must not lose the answer: the caller falls back
-            log.warning("slack: response_url failed: %s", type(exc).__name__)
-            return False
+        """Through the response_url; what it did not take goes by chat.postEphemeral, nothing twice."""
+        messages = render(reply)
+        if origin.response_url:
+            messages = await self.platform.respond(origin.response_url, messages)
+        if messages:
+            await self.platform.send_private_messages(self._channel(origin), origin.user_id, messages)

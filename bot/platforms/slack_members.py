@@ -56,6 +56,14 @@ class MemberDirectory:
         self.now = now
         self._cache: OrderedDict[str, tuple[float, Member]] = OrderedDict()
 
+    def at_once(self, user_id: str, fallback_name: str = "") -> tuple[Member, bool]:
+        """Without asking Slack: the cached member, else the payload's name with the config admin
+        flag; and whether that is fresh (no users.info needed)."""
+        cached = self._cache.get(user_id)
+        if cached is not None:
+            return cached[1], self.now() - cached[0] < self.ttl
+        return Member(user_id, fallback_name or user_id, user_id in self.admins), False
+
     async def member(self, user_id: str, fallback_name: str = "") -> Member:
         cached = self._cache.get(user_id)
         if cached is not None and self.now() - cached[0] < self.ttl:

@@ -6,8 +6,6 @@ response_url, trigger_id); button clicks as a `block_actions` payload; mentions 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import time
 from collections import OrderedDict
@@ -17,7 +15,7 @@ from typing import Any
 
 from bot.platforms.slack_render import action_name
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +120,16 @@ def parse_action(body: Mapping[str, Any], team_fallback: str = "") -> ActionRequ
     return ActionRequest(origin, action_name(action_id), _action_value(action))
 
 
+def unescape(text: str) -> str:
+    """Slack's escaping of message text undone; &amp; last, so "&amp;lt;" stays the text "&lt;"."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_mention(body: Mapping[str, Any], team_fallback: str = "") -> CommandRequest | Incomplete:
-    """`@studybot aws efs` is `/aws efs`; a bare mention is `/studybot help`."""
+    """`@studybot aws efs` is `/aws efs`; a bare mention is `/studybot help`.
+
+    Only the leading mention (the bot's) is dropped: `@studybot stats @minseo` asks for Minseo's stats.
+    """
     event = _mapping(body.get("event"))
     origin = Origin(
         user_id=_text(event.get("user")),
@@ -135,7 +141,7 @@ def parse_mention(body: Mapping[str, Any], team_fallback: str = "") -> CommandRe
     incomplete = _check(origin, {"event.user": origin.user_id, "event.channel": origin.channel_id})
     if incomplete:
         return incomplete
-    words = _MENTION.sub(" ", _text(event.get("text"))).split(maxsplit=1)
+    words = unescape(_LEADING_MENTION.sub(" ", _text(event.get("text")), count=1)).split(maxsplit=1)
     if not words:
         return CommandRequest(origin, "studybot", "help")
     return CommandRequest(origin, words[0].lstrip("/"), words[1] if len(words) > 1 else "")
@@ -152,13 +158,10 @@ def well_formed(body: object) -> bool:
     return all(body.get(key) is None or isinstance(body.get(key), Mapping) for key in _OBJECTS)
 
 
-def request_key(body: Mapping[str, Any]) -> str:
-    """The same for a request and Slack's retries of it: event_id for events, else the whole body."""
+def event_key(body: Mapping[str, Any]) -> str | None:
+    """The same for an event and Slack's retries of it; None for what is not an event."""
     event_id = _text(body.get("event_id"))
-    if event_id:
-        return f"event:{event_id}"
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-    return "body:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return f"event:{event_id}" if event_id else None
 
 
 class RecentRequests:
@@ -179,3 +182,6 @@ class RecentRequests:
         self._seen[key] = now
         self._seen.move_to_end(key)
         return not seen
+
+    def __len__(self) -> int:
+        return len(self._seen)

@@ -65,6 +65,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._limited: dict[str, list[int]] = {}
         self._errors: dict[str, list[str]] = {}
+        self._broken: dict[str, str] = {}
+        self._respond_statuses: dict[str, list[int]] = {}
         self._holds: dict[str, asyncio.Event] = {}
         self._socket: web.WebSocketResponse | None = None
         self._server: TestServer | None = None
@@ -91,6 +93,14 @@ class FakeSlack:
     def fail(self, method: str, error: str) -> None:
         """Answer the next call of `method` with ok: false and `error`."""
         self._errors.setdefault(method, []).append(error)
+
+    def fail_always(self, method: str, error: str) -> None:
+        """Answer every call of `method` with ok: false and `error` (a method this Slack lacks)."""
+        self._broken[method] = error
+
+    def respond_with(self, key: str, *statuses: int) -> None:
+        """Answer the next posts to response_url `key` with these statuses; a non-2xx one is not taken."""
+        self._respond_statuses.setdefault(key, []).extend(statuses)
 
     def hold(self, method: str) -> asyncio.Event:
         """Keep calls of `method` waiting until the returned event is set (a slow Slack)."""
@@ -173,6 +183,8 @@ class FakeSlack:
             await self._holds[method].wait()
         if self._errors.get(method):
             return web.json_response({"ok": False, "error": self._errors[method].pop(0)})
+        if method in self._broken:
+            return web.json_response({"ok": False, "error": self._broken[method]})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -211,8 +223,12 @@ class FakeSlack:
         return {"ok": True, "url": f"ws://127.0.0.1:{self._server.port}/socket"}  # type: ignore[union-attr]
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.responses.append(Response(request.match_info["key"], await request.json()))
-        return web.Response(text="ok")
+        key = request.match_info["key"]
+        statuses = self._respond_statuses.get(key)
+        status = statuses.pop(0) if statuses else 200
+        if 200 <= status < 300:
+            self.responses.append(Response(key, await request.json()))
+        return web.Response(status=status, text=None if status == 204 else "ok")
 
     # --- Socket Mode ------------------------------------------------------------------------
 

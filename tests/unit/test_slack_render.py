@@ -15,10 +15,10 @@ from bot.platforms.slack_requests import (
     CommandRequest,
     Incomplete,
     RecentRequests,
+    event_key,
     parse_action,
     parse_command,
     parse_mention,
-    request_key,
 )
 
 
@@ -141,15 +141,27 @@ def test_a_mention_is_a_command():
     assert isinstance(bare, CommandRequest) and (bare.name, bare.text) == ("studybot", "help")
 
 
+def test_a_mention_keeps_other_mentions_and_unescapes_the_text():
+    def said(text: str) -> tuple[str, str]:
+        event = {"type": "app_mention", "user": "U1", "channel": "C1", "text": text}
+        request = parse_mention({"team_id": "T1", "event": event})
+        assert isinstance(request, CommandRequest)
+        return request.name, request.text
+
+    assert said("<@UBOT> stats <@U2>") == ("stats", "<@U2>")
+    assert said("<@UBOT|studybot> stats <@U2|minseo>") == ("stats", "<@U2|minseo>")
+    assert said("<@UBOT> aws a &lt;b&gt; &amp;lt; c&amp;d") == ("aws", "a <b> &lt; c&d")
+
+
 def test_recent_requests_remember_keys_for_a_while():
     now = [0.0]
     recent = RecentRequests(ttl=10, now=lambda: now[0])
-    key = request_key({"event_id": "Ev1", "event": {"x": 1}})
-    assert key == request_key({"event_id": "Ev1", "event": {"x": 2}})  # a retry is the same event
+    key = event_key({"event_id": "Ev1", "event": {"x": 1}})
+    assert key is not None and key == event_key({"event_id": "Ev1", "event": {"x": 2}})  # a retry: the same event
     assert recent.first_time(key) and not recent.first_time(key)
     now[0] = 11
     assert recent.first_time(key)
-    assert request_key({"a": 1, "b": 2}) == request_key({"b": 2, "a": 1})
+    assert event_key({"command": "/aws", "text": "efs"}) is None  # commands and clicks have no key
 
 
 # --- members ------------------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""-v turns on our own debug lines, never the SDKs' (they log response_urls and interaction tokens)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.cli import _configure_logging
+
+SDK_LOGGERS = ("slack_sdk.webhook.async_client", "slack_sdk.web.async_base_client", "slack_bolt", "discord.http")
+
+
+@pytest.fixture
+def levels() -> Iterator[None]:
+    names = ("", "bot", *SDK_LOGGERS)
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in SDK_LOGGERS:  # as in a fresh process (other tests' caplog leaves levels on bolt's loggers)
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_verbose_is_debug_for_the_bot_only(levels):
+    _configure_logging(verbose=True)
+    assert logging.getLogger("bot.platforms.slack_app").isEnabledFor(logging.DEBUG)
+    for name in SDK_LOGGERS:
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+
+
+def test_quiet_is_warnings_only(levels):
+    _configure_logging(verbose=False)
+    assert not logging.getLogger("bot.app").isEnabledFor(logging.INFO)
+    assert logging.getLogger("bot.app").isEnabledFor(logging.WARNING)
+    for name in SDK_LOGGERS:
+        assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
