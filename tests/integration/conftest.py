@@ -15,7 +15,7 @@ from tests.integration.discord_harness import (  # noqa: F401
     english_discord_bot,
     fake_discord,
 )
-from tests.integration.slack_harness import slack  # noqa: F401
+from tests.integration.slack_harness import fake, slack  # noqa: F401
 
 
 @pytest.fixture

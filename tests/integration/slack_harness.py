@@ -103,3 +103,12 @@ async def slack(fixture_settings: Settings, library: Library, clock: FixedClock)
         await server.close()
         await core.close()
         await fake.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    """A bare fake Slack (one member) for tests that start the bot themselves."""
+    slack = await FakeSlack().start()
+    slack.add_user("U1", "Jiwoo")
+    yield slack
+    await slack.close()

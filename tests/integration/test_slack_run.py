@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import aiohttp
@@ -18,14 +17,6 @@ from tests.fakes.slack import FakeSlack, SlackDriver
 from tests.integration.slack_harness import until
 
 SECRET = "run-test-signing-secret"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = await FakeSlack().start()
-    slack.add_user("U1", "Jiwoo")
-    yield slack
-    await slack.close()
 
 
 def slack_settings(settings: Settings, fake: FakeSlack, **secrets: str) -> Settings:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,19 +14,11 @@ import bot.app
 from bot.app import Core, run_slack
 from bot.config import ConfigError
 from bot.core.ports import StoreError
-from tests.fakes.slack import FakeSlack, SlackDriver
+from tests.fakes.slack import SlackDriver
 from tests.integration.slack_harness import until
 from tests.integration.test_slack_run import free_port, slack_settings
 
 SECRET = "start-test-signing-secret"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = await FakeSlack().start()
-    slack.add_user("U1", "Jiwoo")
-    yield slack
-    await slack.close()
 
 
 @pytest.fixture
