@@ -120,7 +120,7 @@ class Router:
 
     # --- context ----------------------------------------------------------------------------
 
-    async def _context(self, channel_ref, member: Member, lang: Lang | None) -> Context:  # type: ignore[no-untyped-def]
+    async def _context(self, channel_ref: ChannelRef, member: Member, lang: Lang | None) -> Context:
         settings = await self.store.get_channel(channel_ref)
         if settings is None:
             settings = self._template(channel_ref.platform, channel_ref.team_id, channel_ref.channel_id)
