@@ -52,6 +52,7 @@ REQUIRED = {
     "IaaS": "iaas", "PaaS": "paas", "SaaS": "saas", "compute services": "compute-services",
     "global reach": "global-reach", "durability": "durability", "high availability": "high-availability",
     "strong consistency": "consistency-models", "eventual consistency": "consistency-models",
+    "benefits of cloud computing": "cloud-benefits",
 }  # fmt: skip
 
 
