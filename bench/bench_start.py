@@ -18,13 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 OURS = """
 import json, time
-t = time.perf_counter()
+started = time.perf_counter()
 from bot.config import load_settings
 from bot.app import load_library
 from bench.common import rss_mb
+imported = time.perf_counter()
 library = load_library(load_settings(env={}))
-elapsed = time.perf_counter() - t
-print(json.dumps({"s": elapsed, "questions": len(library.bank.questions),
+done = time.perf_counter()
+print(json.dumps({"s": done - imported, "process_s": done - started, "questions": len(library.bank.questions),
                   "rss_mb": rss_mb()}))
 """
 
@@ -46,7 +47,9 @@ def _time(code: str, cache_dir: str) -> dict[str, float]:
 
 
 def run(quick: bool) -> None:
-    """Warm: the bank's bytes were checked before (cache hit). Cold: every file parsed and checked."""
+    """The bank loaded and checked (index and catalogs built) in a fresh process, timed after the imports;
+    the whole start of that process is reported beside it. Cold: no checked-bank cache, every file
+    parsed and checked. Warm: these exact bytes were checked before."""
     runs = 3 if quick else 7
     with tempfile.TemporaryDirectory() as warm_dir:
         _time(OURS, warm_dir)  # fill the cache
@@ -56,8 +59,10 @@ def run(quick: bool) -> None:
         with tempfile.TemporaryDirectory() as cold_dir:
             cold.append(_time(OURS, cold_dir))
     reference = [_time(REFERENCE, "/nonexistent")["s"] for _ in range(runs)]
-    seconds = median([o["s"] for o in warm])
-    cold_seconds = median([o["s"] for o in cold])
-    emit("start", "bank_loaded_and_checked", seconds, "s", "<= 0.5", seconds <= 0.5,
-         cold_s=round(cold_seconds, 3), reference_parse_only_s=round(median(reference), 3),
+    cold_s = median([o["s"] for o in cold])
+    emit("start", "bank_loaded_and_checked_cold", cold_s, "s", "<= 0.5", cold_s <= 0.5,
+         warm_s=round(median([o["s"] for o in warm]), 3),
+         process_cold_s=round(median([o["process_s"] for o in cold]), 3),
+         process_warm_s=round(median([o["process_s"] for o in warm]), 3),
+         reference_parse_only_s=round(median(reference), 3),
          questions=warm[0]["questions"], rss_mb=round(max(o["rss_mb"] for o in warm), 1))  # fmt: skip

@@ -142,6 +142,7 @@ def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> _Li
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _line_of(container: Any, key: str | int | None = None) -> int:
@@ -376,8 +377,20 @@ def _normalize(text: str) -> str:
 # --- the whole bank ---------------------------------------------------------------------------
 
 
-def check_bank(root: Path) -> tuple[QuestionBank, list[Fault]]:
-    """Read every topic file under `root`; return the bank and every fault found."""
+def check_bank(root: Path, *, track_lines: bool = False) -> tuple[QuestionBank, list[Fault]]:
+    """Read every topic file under `root`; return the bank and every fault found.
+
+    The first pass parses with libyaml's own constructor (fast, no line numbers); only when it finds
+    a fault is the bank read again with a loader that tracks lines, so every fault names its line.
+    """
+    if not track_lines:
+        bank, faults = _check(root, _FAST_LOADER)
+        if not faults:
+            return bank, faults
+    return _check(root, _LineLoader)
+
+
+def _check(root: Path, loader: type) -> tuple[QuestionBank, list[Fault]]:
     faults: list[Fault] = []
     topics: dict[str, Topic] = {}
     questions: dict[str, Question] = {}
@@ -391,7 +404,7 @@ def check_bank(root: Path) -> tuple[QuestionBank, list[Fault]]:
     for path in files:
         label = _label(path, root)
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             faults.append(Fault(label, mark.line + 1 if mark else 1, f"not valid YAML: {exc}"))
