@@ -62,7 +62,6 @@ class Router:
             "quiz": self._quiz,
             "leaderboard": self._leaderboard,
         }
-        self.subcommands: dict[str, Handler] = {}
         self.presses: dict[str, PressHandler] = {
             ANSWER: self._press_answer,
             PRACTICE: self._press_practice,
