@@ -84,9 +84,6 @@ def _simulate(args: argparse.Namespace) -> int:
     except SimulationError as exc:
         print(f"studybot: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # the reader of a pipe stopped early; Python must not flush into it at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 def _positive(text: str) -> int:
@@ -233,3 +230,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of a pipe (e.g. `| head`) stopped early: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more is flushed into it
+        return 0
