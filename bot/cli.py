@@ -32,6 +32,31 @@ def _content_check(args: argparse.Namespace) -> int:
     return 1 if faults else 0
 
 
+def _content_cues(args: argparse.Namespace) -> int:
+    """Each single question whose answer is the longest choice, as `file:line: ...`, for authors to fix."""
+    from bot.core.content import locate_questions
+    from bot.core.cues import MUCH_LONGER, longest_is_answer
+
+    settings = _settings(args)
+    bank, _ = check_bank(settings.content_path)
+    where = locate_questions(settings.content_path)
+    langs = (args.lang,) if args.lang else ("ko", "en")
+    count = 0
+    for question in sorted(bank.questions.values(), key=lambda q: where.get(q.id, ("", 0))):
+        if question.kind != "single" or len(question.answer) != 1:
+            continue
+        hits = [lang for lang in langs if longest_is_answer(question, lang)]
+        if not hits:
+            continue
+        count += 1
+        much = [lang for lang in hits if longest_is_answer(question, lang, MUCH_LONGER)]
+        file, line = where.get(question.id, ("?", 0))
+        note = f" (more than 20% longer in {', '.join(much)})" if much else ""
+        print(f"{file}:{line}: {question.id}: the answer is the longest choice in {', '.join(hits)}{note}")
+    print(f"{count} single questions have the answer as their longest choice", file=sys.stderr)
+    return 0
+
+
 def _lookup(args: argparse.Namespace) -> int:
     from bot.app import load_library
     from bot.platforms.console import render_text
@@ -203,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(check, db=False)
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_content_check)
+    cues = content_sub.add_parser("cues", help="list single questions whose answer is the longest choice")
+    _add_common(cues, db=False)
+    cues.add_argument("--lang", choices=("ko", "en"))
+    cues.set_defaults(func=_content_cues)
     _add_discord(sub, run_sub)
     return parser
 

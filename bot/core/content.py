@@ -17,11 +17,13 @@ from typing import Any
 
 import yaml
 
+from bot.core.cues import cue_figures, cue_limits
 from bot.core.models import (
     CATEGORIES,
     CLF_DOMAINS,
     DOMAINS,
     EXAM_CODES,
+    EXAM_DOMAIN_WEIGHTS,
     EXAMS,
     KINDS,
     LEVELS,
@@ -68,6 +70,8 @@ class Fault:
     message: str
 
     def __str__(self) -> str:
+        if self.line <= 0:  # a figure of the whole bank, not of one line
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}: {self.message}"
 
 
@@ -90,8 +94,14 @@ class QuestionBank:
     def questions_about(self, topic_id: str) -> tuple[Question, ...]:
         return tuple(q for q in self.questions.values() if topic_id in q.topics)
 
+    def category_of(self) -> dict[str, str]:
+        return {t.id: t.category for t in self.topics.values()}
+
     def stats(self) -> dict[str, Any]:
         qs = list(self.questions.values())
+        category_of = self.category_of()
+        topics_in = Counter(t.category for t in self.topics.values())
+        questions_in = Counter(category_of.get(q.topic, "?") for q in qs)
         return {
             "topics": len(self.topics),
             "questions": len(qs),
@@ -99,9 +109,29 @@ class QuestionBank:
             "by_domain": dict(Counter(q.domain for q in qs)),
             "by_clf_domain": dict(Counter(q.clf_domain for q in qs if q.clf_domain)),
             "by_level": {str(k): v for k, v in sorted(Counter(q.level for q in qs).items())},
-            "by_exam": dict(Counter(e for q in qs for e in q.exams)),
-            "by_category": dict(Counter(t.category for t in self.topics.values())),
+            "scenario_share": round(sum(q.level == 3 for q in qs) / len(qs), 3) if qs else 0.0,
+            "by_exam": exam_figures(qs),
+            "by_category": {
+                c: {"topics": topics_in[c], "questions": questions_in[c]} for c in CATEGORIES if topics_in[c]
+            },
+            "cues": cue_figures(qs, category_of),
         }
+
+
+def exam_figures(questions: list[Question]) -> dict[str, Any]:
+    """Per exam: its questions and the share of each of its domains beside the exam guide's weight."""
+    figures: dict[str, Any] = {}
+    for code, (attr, weights) in EXAM_DOMAIN_WEIGHTS.items():
+        mine = [q for q in questions if code in q.exams]
+        counts = Counter(getattr(q, attr) for q in mine)
+        figures[code] = {
+            "questions": len(mine),
+            "domains": {
+                d: {"questions": counts[d], "share": round(counts[d] / len(mine), 3) if mine else 0.0, "target": w}
+                for d, w in weights.items()
+            },
+        }
+    return figures
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -432,6 +462,8 @@ def _check(root: Path, loader: type) -> tuple[QuestionBank, list[Fault]]:
     faults.extend(Fault(label, line, f"unknown topic '{ref}'") for label, ref, line in refs if ref not in topics)
     faults.extend(_cross_checks(topics, questions, topic_files, question_lines, alias_lines))
     bank = QuestionBank(MappingProxyType(topics), MappingProxyType(questions))
+    figures = cue_figures(questions.values(), bank.category_of())
+    faults.extend(Fault(root.name, 0, f"cue ({limit.where}): {limit.message}") for limit in cue_limits(figures))
     return bank, faults
 
 
@@ -471,6 +503,18 @@ def _label(path: Path, root: Path) -> str:
         return str(path.relative_to(root.parent))
     except ValueError:
         return str(path)
+
+
+def locate_questions(root: Path) -> dict[str, tuple[str, int]]:
+    """question id -> (file, line) of its `id:` line, for messages about single questions."""
+    found: dict[str, tuple[str, int]] = {}
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")):
+        label = _label(path, root)
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = re.match(r"\s*-\s+id:\s*([a-z0-9-]+)\s*$", text)
+            if match:
+                found.setdefault(match[1], (label, number))
+    return found
 
 
 def load_bank(root: Path) -> QuestionBank:

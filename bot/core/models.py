@@ -21,6 +21,11 @@ DOMAINS: tuple[str, ...] = ("secure", "resilient", "performant", "cost")
 CLF_DOMAINS: tuple[str, ...] = ("concepts", "security", "technology", "billing")
 EXAMS: tuple[str, ...] = ("SAA-C03", "CLF-C02")
 EXAM_CODES: dict[str, str] = {"saa": "SAA-C03", "clf": "CLF-C02"}  # a channel's exam track -> the exam
+# Each exam's domains (the Question attribute that holds them) and their weights in the exam guide, in percent.
+EXAM_DOMAIN_WEIGHTS: dict[str, tuple[str, dict[str, int]]] = {
+    "SAA-C03": ("domain", {"secure": 30, "resilient": 26, "performant": 24, "cost": 20}),
+    "CLF-C02": ("clf_domain", {"concepts": 24, "security": 30, "technology": 34, "billing": 12}),
+}
 CATEGORIES: tuple[str, ...] = (
     "storage",
     "compute",
