@@ -73,7 +73,7 @@ async def fanout(settings: Settings, library: Library, channels: int, rate: floa
     saved = await _channels(store, channels)
     platform = RateLimitedPlatform(rate)
     core = await build_core(settings, platform, library=library, clock=Clock(), store=store)
-    scheduler = Scheduler(store=store, quiz=core.quiz, views=library.views, platform=platform, clock=Clock())
+    scheduler = Scheduler(store=store, quiz=core.daily, views=library.views, platform=platform, clock=Clock())
     started = time.perf_counter()
     await asyncio.gather(*(scheduler.run_job("post", s.ref) for s in saved))
     elapsed = time.perf_counter() - started
@@ -99,7 +99,7 @@ async def main():
     for n in range(1000):
         await store.save_channel(ChannelSettings("bench", "T", f"C{n}", post_time=time(23, 59), active=True))
     core = await build_core(settings, RateLimitedPlatform(50), store=store)
-    scheduler = await start_scheduler(core, settings, live=True)
+    scheduler = await start_scheduler(core, live=True)
     jobs = len(scheduler.live.get_jobs())
     await core.close()
     print(json.dumps({"rss_mb": rss_mb(), "jobs": jobs}))

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import emit, median
-from bot.core.leaderboard import week_window
 from bot.core.models import ChannelSettings
-from bot.store.sqlite import SqliteStore, to_ms
+from bot.core.periods import week_window
+from bot.store.sqlite.store import SqliteStore, to_ms
 
 CHANNELS = 100
 MEMBERS = 10_000

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import importlib.metadata
 import logging
 import os
 import sys
 from datetime import date
 
+from bot import offline
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.content import ContentError, check_bank
+from bot.core.content import ContentError
 from bot.core.ports import StoreError
 
 
@@ -20,76 +21,26 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _content_check(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    bank, faults = check_bank(settings.content_path)
-    for fault in faults:
-        print(fault, file=sys.stderr if args.json else sys.stdout)
-    if args.json:
-        print(json.dumps({"ok": not faults, "faults": len(faults), **bank.stats()}, ensure_ascii=False))
-    elif not faults:
-        stats = bank.stats()
-        print(f"ok: {stats['topics']} topics, {stats['questions']} questions")
-    return 1 if faults else 0
+    return offline.content_check(_settings(args), sys.stdout, as_json=args.json)
 
 
 def _content_cues(args: argparse.Namespace) -> int:
-    """Each single question whose answer is the longest choice, as `file:line: ...`, for authors to fix."""
-    from bot.core.content import locate_questions
-    from bot.core.cues import MUCH_LONGER, longest_is_answer
-
-    settings = _settings(args)
-    bank, _ = check_bank(settings.content_path)
-    where = locate_questions(settings.content_path)
-    langs = (args.lang,) if args.lang else ("ko", "en")
-    count = 0
-    for question in sorted(bank.questions.values(), key=lambda q: where.get(q.id, ("", 0))):
-        if question.kind != "single" or len(question.answer) != 1:
-            continue
-        hits = [lang for lang in langs if longest_is_answer(question, lang)]
-        if not hits:
-            continue
-        count += 1
-        much = [lang for lang in hits if longest_is_answer(question, lang, MUCH_LONGER)]
-        file, line = where.get(question.id, ("?", 0))
-        note = f" (more than 20% longer in {', '.join(much)})" if much else ""
-        print(f"{file}:{line}: {question.id}: the answer is the longest choice in {', '.join(hits)}{note}")
-    print(f"{count} single questions have the answer as their longest choice", file=sys.stderr)
-    return 0
+    return offline.content_cues(_settings(args), sys.stdout, args.lang)
 
 
 def _lookup(args: argparse.Namespace) -> int:
-    from bot.app import load_library
-    from bot.platforms.console import render_text
+    return offline.lookup(_settings(args), args.query, sys.stdout, lang=args.lang, as_json=args.json)
 
-    library = load_library(_settings(args))
-    result = library.lookup.find(args.query)
-    if args.json:
-        topic = result.topic
-        print(
-            json.dumps(
-                {
-                    "id": topic.id if topic else None,
-                    "name": topic.name if topic else None,
-                    "score": round(result.score, 1),
-                    "suggestions": [{"id": t.id, "name": t.name} for t in result.suggestions],
-                },
-                ensure_ascii=False,
-            )
-        )
-    elif result.topic is not None:
-        print(render_text(library.views.card(result.topic, args.lang)))
-    else:
-        print(render_text(library.views.not_found(args.query, result.suggestions, args.lang)))
-    return 0 if result.topic is not None else 1
+
+def _slack_manifest(args: argparse.Namespace) -> int:
+    return offline.slack_manifest(sys.stdout)
 
 
 def _console(args: argparse.Namespace) -> int:
     from bot.app import run_console
 
     settings = _settings(args)
-    lang = args.lang or settings.console_language
-    user = args.user or settings.console_user
-    return asyncio.run(run_console(settings, user, lang, sys.stdin, sys.stdout))
+    return asyncio.run(run_console(settings, args.user or settings.console_user, args.lang, sys.stdin, sys.stdout))
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -128,10 +79,7 @@ def _day(text: str) -> date:
 def _run_discord(args: argparse.Namespace) -> int:
     from bot.app import run_discord
 
-    settings = _settings(args)
-    if not args.verbose:
-        logging.getLogger("bot").setLevel(logging.INFO)  # our own start/stop lines; discord.py stays quiet
-    return asyncio.run(run_discord(settings))
+    return asyncio.run(run_discord(_settings(args)))
 
 
 def _discord_invite_url(args: argparse.Namespace) -> int:
@@ -160,14 +108,11 @@ def _add_discord(
 def _run_slack(args: argparse.Namespace) -> int:
     from bot.app import run_slack
 
-    settings = _settings(args)
-    if not args.verbose:
-        logging.getLogger("bot").setLevel(logging.INFO)  # our own start/stop lines; the SDKs stay quiet
-    return asyncio.run(run_slack(settings, args.http))
+    return asyncio.run(run_slack(_settings(args), args.http))
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not text.isascii() or not text.isdigit() or len(text) > 5 or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
     return int(text)
 
@@ -180,13 +125,16 @@ def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studybot", description="An AWS certification study bot")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=f"studybot {version()}")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    noise.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
     console = sub.add_parser("console", help="a channel in this terminal (no tokens needed)")
     _add_common(console, db=True)
     console.add_argument("--user", help="your name in the channel")
-    console.add_argument("--lang", choices=("ko", "en"))
+    console.add_argument("--lang", choices=("ko", "en"), help="your language, and a new console channel's")
     console.set_defaults(func=_console)
 
     lookup = sub.add_parser("lookup", help="print the card for an AWS service or concept")
@@ -233,21 +181,33 @@ def build_parser() -> argparse.ArgumentParser:
     cues.add_argument("--lang", choices=("ko", "en"))
     cues.set_defaults(func=_content_cues)
     _add_discord(sub, run_sub)
+    slack_tools = sub.add_parser("slack", help="Slack helpers")
+    slack_sub = slack_tools.add_subparsers(dest="slack_command", required=True)
+    manifest = slack_sub.add_parser("manifest", help="print the Slack app manifest (config/slack-manifest.yaml)")
+    manifest.set_defaults(func=_slack_manifest)
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
-    """-v is DEBUG for our `bot` loggers only. The SDKs stay at WARNING: at DEBUG they log request
-    URLs and bodies, among them Slack's response_urls (short-lived posting credentials) and Discord's
-    interaction tokens (slack_sdk.webhook, discord.http)."""
+def _configure_logging(verbose: bool, quiet: bool = False) -> None:
+    """studybot's own INFO lines (connected, posted, revealed, board, skipped) by default; -v is DEBUG and
+    -q WARNING, for our `bot` loggers only. The SDKs stay at WARNING: at DEBUG they log request URLs and
+    bodies, among them Slack's response_urls (short-lived posting credentials) and Discord's interaction
+    tokens (slack_sdk.webhook, discord.http)."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("bot").setLevel(logging.DEBUG if verbose else logging.NOTSET)
+    logging.getLogger("bot").setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("studybot")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.quiet)
     try:
         return int(args.func(args))
     except (ConfigError, StoreError) as exc:

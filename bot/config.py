@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.core.models import ChannelSettings
-from bot.core.quiz import Scoring
+from bot.core.daily import Scoring
+from bot.core.models import ChannelSettings, Lang
 from bot.core.settings import (
     SettingError,
     parse_day,
@@ -21,8 +21,16 @@ from bot.core.settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
-DEFAULT_CONTENT = PROJECT_ROOT / "content"
+
+
+def shipped(name: str) -> Path:
+    """`content` or `config` as installed: inside the wheel (bot/_data), else the project's own folder."""
+    packaged = Path(__file__).resolve().parent / "_data" / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
+
+
+DEFAULT_CONFIG = shipped("config") / "default.toml"
+DEFAULT_CONTENT = shipped("content")
 
 
 class ConfigError(Exception):
@@ -39,7 +47,7 @@ class Settings:
     grace_minutes: int
     channel_defaults: ChannelSettings
     console_user: str
-    console_language: str
+    console_language: Lang
     slack: dict[str, Any] = field(default_factory=dict)
     discord: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict, repr=False)  # tokens, from the environment only
@@ -122,7 +130,7 @@ def _slack(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     return slack
 
 
-def _language(value: object, where: str) -> str:
+def _language(value: object, where: str) -> Lang:
     try:
         return parse_language(str(value))
     except SettingError:

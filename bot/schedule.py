@@ -23,9 +23,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.boards import week_that_ended, weekly_board
+from bot.core.daily import Daily
 from bot.core.models import ChannelRef, ChannelSettings
 from bot.core.ports import ChatPlatform, Clock, Store
-from bot.core.quiz import Quiz
 from bot.core.settings import DAY_NAMES
 from bot.core.views import Views
 
@@ -138,7 +138,7 @@ class Scheduler:
         self,
         *,
         store: Store,
-        quiz: Quiz,
+        daily: Daily,
         views: Views,
         platform: ChatPlatform,
         clock: Clock,
@@ -147,7 +147,7 @@ class Scheduler:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.store = store
-        self.quiz = quiz
+        self.daily = daily
         self.views = views
         self.platform = platform
         self.clock = clock
@@ -185,7 +185,7 @@ class Scheduler:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, timeout: float = 10.0) -> None:
         """Stop firing; cancel work under way and wait for it, so a cancelled post releases its claim
         while the database is still open (a claim left behind would block that day's post)."""
         if self.live is not None and self.live.running:
@@ -321,19 +321,19 @@ class Scheduler:
                 self.grace.total_seconds() // 60,
             )
             return
-        claimed = await self.quiz.claim_daily(settings, day)
+        claimed = await self.daily.claim_daily(settings, day)
         if claimed is None:
             return
         post, question = claimed
         try:
             sent = await self._attempts(
-                f"the daily post of {day}", settings, lambda: self.quiz.send_daily(settings, post, question)
+                f"the daily post of {day}", settings, lambda: self.daily.send_daily(settings, post, question)
             )
         except BaseException:  # cancelled at shutdown: leave no claim behind that nobody will post
-            await self.quiz.release_daily(post)
+            await self.daily.release_daily(post)
             raise
         if sent is None:
-            await self.quiz.release_daily(post)
+            await self.daily.release_daily(post)
             return
         log.info("posted the daily question of %s for %s", label(settings), day)
 
@@ -348,7 +348,7 @@ class Scheduler:
             due = close.get_next_fire_time(None, to_local(post.posted_at, settings.timezone))
             if due is not None and due.astimezone(UTC) <= now:
                 await self._attempts(
-                    f"the reveal of {post.local_date}", settings, lambda post=post: self.quiz.close(settings, post)
+                    f"the reveal of {post.local_date}", settings, lambda post=post: self.daily.close(settings, post)
                 )
 
     # --- weekly board -----------------------------------------------------------------------

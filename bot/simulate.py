@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 from bot.app import Core, build_core, start_scheduler
 from bot.config import Settings
 from bot.core.choices import choice_options, encode_choice
+from bot.core.commands import ANSWER
 from bot.core.models import ChannelRef, Invocation, Lang, Member, MessageRef, Press, Reply
 from bot.core.ports import Clock
-from bot.core.quiz import ANSWER
 from bot.core.settings import SettingError, parse_timezone
-from bot.platforms.console import render_text
+from bot.platforms.console.render import render_text
 from bot.schedule import KINDS, JobSpec, Scheduler, next_fire, to_local
 
 
@@ -229,13 +229,18 @@ class Simulation:
         clock = VirtualClock(datetime(first.year, first.month, first.day, tzinfo=zone))
         platform = SimPlatform(clock, self.timezone, self.emit)
         core = await build_core(
-            self.settings, platform, clock=clock, rng=random.Random(self.options.seed), refresh_seconds=0.0
+            self.settings,
+            platform,
+            clock=clock,
+            rng=random.Random(self.options.seed),
+            refresh_seconds=0.0,
+            sleep=_no_wait,
         )
         try:
             await self._set_up(core.router.handle)
-            scheduler = await start_scheduler(core, self.settings, live=False, sleep=_no_wait)
+            scheduler = await start_scheduler(core, live=False)
             runner = VirtualRunner(scheduler, clock)
-            runner.after_each = core.quiz.refresher.flush
+            runner.after_each = core.daily.refresher.flush
             channel = await core.store.get_channel(SIM_CHANNEL)
             assert channel is not None
             close_time = channel.close_time

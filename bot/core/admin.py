@@ -1,4 +1,8 @@
-"""`/studybot ...`: help and status for everyone; channel settings and manual posting for admins."""
+"""`/studybot ...`: help and status for everyone; channel settings and manual posting for admins.
+
+Who may run what is declared in bot/core/commands.py and checked by the router before any of
+these handlers runs.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
+from bot.core.commands import COMMANDS
+from bot.core.context import Context
+from bot.core.daily import Daily, PostResult
 from bot.core.models import ChannelSettings, Field, Reply
 from bot.core.ports import Store
-from bot.core.quiz import PostResult, Quiz
-from bot.core.router import Context, Router
 from bot.core.settings import SettingError, apply_setting, format_days
 from bot.core.views import Views
 
@@ -20,39 +25,23 @@ SettingsListener = Callable[[ChannelSettings], Awaitable[None]]
 # For /studybot status: the next post, close and board times of a channel, if a scheduler runs.
 NextTimes = Callable[[ChannelSettings], dict[str, datetime | None]]
 
-SETTING_COMMANDS = ("time", "close", "timezone", "days", "board", "language", "exam")
-ADMIN_ONLY = (*SETTING_COMMANDS, "setup", "pause", "resume", "post-now", "close-now")
-PUBLIC = ("help", "status")
-
 
 class Admin:
-    def __init__(self, *, router: Router, store: Store, quiz: Quiz, views: Views) -> None:
-        self.router = router
+    def __init__(
+        self,
+        *,
+        store: Store,
+        daily: Daily,
+        views: Views,
+        next_times: NextTimes | None = None,
+        listeners: tuple[SettingsListener, ...] = (),
+    ) -> None:
+        """`listeners` hear of every saved settings change (the scheduler rebuilds the channel's jobs)."""
         self.store = store
-        self.quiz = quiz
+        self.daily = daily
         self.views = views
-        self.listeners: list[SettingsListener] = []
-        self.next_times: NextTimes | None = None
-
-    def on_settings_changed(self, listener: SettingsListener) -> None:
-        self.listeners.append(listener)
-
-    async def handle(self, ctx: Context, args: str) -> Reply:
-        sub, _, rest = args.partition(" ")
-        sub = sub.lower() or "help"
-        if sub not in ADMIN_ONLY and sub not in PUBLIC:
-            return self.views.error(
-                ctx.lang, "admin.unknown", name=sub[:40], subcommands=", ".join((*PUBLIC, *ADMIN_ONLY))
-            )
-        if sub in ADMIN_ONLY and not ctx.member.is_admin:
-            return self.views.error(ctx.lang, "admin.not_admin", command=f"/studybot {sub}")
-        if sub == "help":
-            return self.views.info(ctx.lang, "help.body")
-        if sub == "status":
-            return self.status(ctx.channel, ctx)
-        if sub in SETTING_COMMANDS:
-            return await self.change(ctx, sub, rest.strip())
-        return await getattr(self, sub.replace("-", "_"))(ctx)
+        self.next_times = next_times
+        self.listeners = listeners
 
     async def _save(self, settings: ChannelSettings) -> ChannelSettings:
         saved = await self.store.save_channel(settings)
@@ -63,6 +52,16 @@ class Admin:
                 log.exception("a settings listener failed for channel %s", saved.channel_id)
         return saved
 
+    # --- for everyone -------------------------------------------------------------------------
+
+    async def help(self, ctx: Context, args: str) -> Reply:
+        return self.views.help(COMMANDS, ctx.lang)
+
+    async def status(self, ctx: Context, args: str) -> Reply:
+        return self._status(ctx.channel, ctx)
+
+    # --- settings (admins) --------------------------------------------------------------------
+
     async def change(self, ctx: Context, key: str, value: str) -> Reply:
         if not value:
             return self.views.error(ctx.lang, f"setting.usage_{key}")
@@ -71,38 +70,61 @@ class Admin:
         except SettingError as exc:
             return self.views.error(ctx.lang, exc.key, value=exc.value[:60])
         saved = await self._save(updated)
-        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.changed"))
+        return replace(self._status(saved, ctx), title=self.views.t(ctx.lang, "admin.changed"))
 
-    async def setup(self, ctx: Context) -> Reply:
+    async def set_time(self, ctx: Context, value: str) -> Reply:
+        return await self.change(ctx, "time", value)
+
+    async def set_close(self, ctx: Context, value: str) -> Reply:
+        return await self.change(ctx, "close", value)
+
+    async def set_timezone(self, ctx: Context, value: str) -> Reply:
+        return await self.change(ctx, "timezone", value)
+
+    async def set_days(self, ctx: Context, value: str) -> Reply:
+        return await self.change(ctx, "days", value)
+
+    async def set_board(self, ctx: Context, value: str) -> Reply:
+        return await self.change(ctx, "board", value)
+
+    async def set_language(self, ctx: Context, value: str) -> Reply:
+        return await self.change(ctx, "language", value)
+
+    async def set_exam(self, ctx: Context, value: str) -> Reply:
+        return await self.change(ctx, "exam", value)
+
+    # --- the channel's schedule (admins) ------------------------------------------------------
+
+    async def setup(self, ctx: Context, args: str) -> Reply:
         saved = await self._save(replace(ctx.channel, active=True, paused=False))
-        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.setup_done"))
+        return replace(self._status(saved, ctx), title=self.views.t(ctx.lang, "admin.setup_done"))
 
-    async def pause(self, ctx: Context) -> Reply:
+    async def pause(self, ctx: Context, args: str) -> Reply:
         saved = await self._save(replace(ctx.channel, paused=True))
-        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.paused"))
+        return replace(self._status(saved, ctx), title=self.views.t(ctx.lang, "admin.paused"))
 
-    async def resume(self, ctx: Context) -> Reply:
+    async def resume(self, ctx: Context, args: str) -> Reply:
         saved = await self._save(replace(ctx.channel, paused=False))
-        return replace(self.status(saved, ctx), title=self.views.t(ctx.lang, "admin.resumed"))
+        return replace(self._status(saved, ctx), title=self.views.t(ctx.lang, "admin.resumed"))
 
-    async def post_now(self, ctx: Context) -> Reply:
+    async def post_now(self, ctx: Context, args: str) -> Reply:
         # A post in a channel that is not set up would never be revealed: posting sets the channel up.
         newly_set_up = not ctx.channel.active
         channel = await self._save(replace(ctx.channel, active=True)) if newly_set_up else ctx.channel
-        result = await self.quiz.post_daily(channel)
+        result = await self.daily.post_daily(channel)
         key = "admin.posted" if result is PostResult.POSTED else "admin.already_posted"
         reply = self.views.info(ctx.lang, key)
         if newly_set_up:
             return replace(reply, body=f"{reply.body} {self.views.t(ctx.lang, 'admin.set_up_by_post')}")
         return reply
 
-    async def close_now(self, ctx: Context) -> Reply:
+    async def close_now(self, ctx: Context, args: str) -> Reply:
         if ctx.channel.id is None:
             return self.views.info(ctx.lang, "admin.nothing_open")
-        closed = await self.quiz.close_open_posts(ctx.channel)
+        closed = await self.daily.close_open_posts(ctx.channel)
         return self.views.info(ctx.lang, "admin.closed" if closed else "admin.nothing_open", count=closed)
 
-    def status(self, settings: ChannelSettings, ctx: Context) -> Reply:
+    def _status(self, settings: ChannelSettings, ctx: Context) -> Reply:
         t = self.views.t
         lang = ctx.lang
         state = "status.paused" if settings.paused else ("status.active" if settings.active else "status.inactive")

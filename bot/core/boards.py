@@ -1,4 +1,5 @@
-"""The weekly board the scheduler posts: the Monday-to-Sunday week (channel's zone) that ended."""
+"""Boards: `/leaderboard [week|month|all]`, and the weekly board the scheduler posts (the
+Monday-to-Sunday week, in the channel's zone, that ended)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,41 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.context import Context
 from bot.core.insights import weekly_insights
-from bot.core.leaderboard import BOARD_SIZE, week_window
 from bot.core.models import ChannelSettings, Reply
-from bot.core.ports import Store
+from bot.core.periods import BOARD_SIZE, parse_period, week_window, window
+from bot.core.ports import Clock, Store
 from bot.core.views import Views
+
+
+class Boards:
+    """`/leaderboard`: the top of the channel's board and the caller's own rank; the week's board also
+    carries the insights of the week so far."""
+
+    def __init__(self, *, store: Store, views: Views, clock: Clock) -> None:
+        self.store = store
+        self.views = views
+        self.clock = clock
+
+    async def command(self, ctx: Context, args: str) -> Reply:
+        period = parse_period(args)
+        if period is None:
+            return self.views.error(ctx.lang, "board.bad_period", value=args[:40])
+        now = self.clock.now()
+        start, end, label = window(period, now, ctx.channel.timezone)
+        if ctx.channel.id is None:
+            return self.views.board(period, label, [], None, ctx.lang)
+        everyone = await self.store.board(ctx.channel.id, start, end, -1)
+        mine = next(((n, row) for n, row in enumerate(everyone, start=1) if row.user_id == ctx.member.user_id), None)
+        reply = self.views.board(period, label, everyone[:BOARD_SIZE], mine, ctx.lang)
+        if period != "week" or start is None or end is None:
+            return reply
+        last_start, last_end, _ = week_window(now, ctx.channel.timezone, weeks_back=1)
+        fields = await weekly_insights(
+            self.store, self.views, ctx.channel, (start, end), (last_start, last_end), ctx.lang
+        )
+        return replace(reply, fields=reply.fields + fields)
 
 
 @dataclass(frozen=True, slots=True)

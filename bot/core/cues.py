@@ -80,7 +80,7 @@ def _longest(singles: list[Question], category_of: Mapping[str, str]) -> dict[st
 def _positions(questions: list[Question]) -> dict[str, Any]:
     """Answer positions beside chance: a question of k choices adds 1/k of chance to each of its k positions."""
     seen: Counter[int] = Counter()
-    chance: Counter[int] = Counter()
+    chance: defaultdict[int, float] = defaultdict(float)
     answers = 0
     for q in questions:
         for position in q.answer:
@@ -95,7 +95,7 @@ def _positions(questions: list[Question]) -> dict[str, Any]:
 
 def cue_figures(questions: Iterable[Question], category_of: Mapping[str, str]) -> dict[str, Any]:
     """Every cue figure of the bank, for `content check --json`."""
-    qs = list(questions)
+    qs = [q for q in questions if q.answer and all(0 <= i < len(q.choices) for i in q.answer)]  # faults aside
     singles = [q for q in qs if q.kind == "single" and len(q.answer) == 1]
     truefalse = [q for q in qs if q.kind == "truefalse" and len(q.answer) == 1]
     multi = [q for q in qs if q.kind == "multi"]

@@ -16,36 +16,23 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from bot.core.choices import choice_options, decode_choice
 from bot.core.content import QuestionBank
-from bot.core.models import ChannelSettings, Exam, ExamAnswer, Lang, Question, Reply
+from bot.core.context import Context, saved_channel
+from bot.core.models import Exam, ExamAnswer, Lang, Question, Reply
+from bot.core.numbers import parse_count, parse_id
 from bot.core.ports import Clock, Store
-from bot.core.router import Context
-from bot.core.stats import Tally
-from bot.core.views_study import EXAM, EXAM_ABANDON, EXAM_MISSED, EXAM_RESUME, StudyViews
+from bot.core.study_types import ExamResult, MissListener, Tally, Track
+from bot.core.study_views import StudyViews
 
 log = logging.getLogger(__name__)
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 65
 MISSED_PER_PAGE = 4
-__all__ = ["EXAM", "EXAM_ABANDON", "EXAM_MISSED", "EXAM_RESUME", "Exams", "draw", "plan", "quotas", "score"]
-
-
-@dataclass(frozen=True)
-class Track:
-    key: str
-    code: str
-    domain_attr: str  # the Question attribute holding this exam's domain
-    shares: Mapping[str, int]  # percent per domain, in display order
-    pass_mark: int
-
-    def domain_of(self, question: Question) -> str | None:
-        value = getattr(question, self.domain_attr)
-        return value if value in self.shares else None
 
 
 TRACKS: dict[str, Track] = {
@@ -105,17 +92,6 @@ def scaled_score(correct: int, total: int) -> int:
     return round(1000 * correct / total) if total else 0
 
 
-@dataclass(frozen=True)
-class ExamResult:
-    track: Track
-    total: int
-    correct: int
-    scaled: int
-    passed: bool
-    by_domain: dict[str, Tally]
-    missed: list[tuple[int, Question, frozenset[int]]]  # (position, question, picked)
-
-
 def score(exam: Exam, answers: Sequence[ExamAnswer], bank: QuestionBank) -> ExamResult:
     """Only questions still in the bank count (a question removed mid-exam is left out)."""
     track = TRACKS[exam.track]
@@ -143,15 +119,13 @@ class Exams:
         store: Store,
         clock: Clock,
         views: StudyViews,
-        saved_channel: Callable[[Context], Awaitable[ChannelSettings]],
-        missed: Callable[[str, str, str], Awaitable[None]],
+        missed: MissListener,
         rng: random.Random,
     ) -> None:
         self.bank = bank
         self.store = store
         self.clock = clock
         self.views = views
-        self.saved_channel = saved_channel
         self.missed = missed
         self.rng = rng
 
@@ -177,9 +151,10 @@ class Exams:
             return self.views.error(ctx.lang, "exam.usage", default=DEFAULT_COUNT, max=MAX_COUNT)
         count = DEFAULT_COUNT
         if len(words) == 2:
-            if not words[1].isdigit() or not 1 <= int(words[1]) <= MAX_COUNT:
+            parsed = parse_count(words[1], 1, MAX_COUNT)
+            if parsed is None:
                 return self.views.error(ctx.lang, "exam.bad_count", value=words[1][:20], max=MAX_COUNT)
-            count = int(words[1])
+            count = parsed
         return await self.start(ctx, track, count)
 
     async def start(self, ctx: Context, track: Track, count: int) -> Reply:
@@ -187,7 +162,7 @@ class Exams:
         if available < count:
             return self.views.error(ctx.lang, "exam.too_few", available=available, exam=track.code, track=track.key)
         questions = draw(self.bank, track, count, self.rng)
-        channel = await self.saved_channel(ctx)
+        channel = await saved_channel(self.store, ctx)
         assert channel.id is not None
         exam = await self.store.create_exam(
             ctx.channel.platform, ctx.member.user_id, channel.id, track.key, [q.id for q in questions], self.clock.now()
@@ -234,9 +209,10 @@ class Exams:
     # --- buttons ------------------------------------------------------------------------------
 
     async def _own(self, ctx: Context, exam_text: str) -> Exam | None:
-        if not exam_text.isdigit() or len(exam_text) > 18:
+        exam_id = parse_id(exam_text)
+        if exam_id is None:
             return None
-        exam = await self.store.get_exam(int(exam_text))
+        exam = await self.store.get_exam(exam_id)
         if exam is None or (exam.platform, exam.user_id) != (ctx.channel.platform, ctx.member.user_id):
             return None
         return exam
@@ -245,11 +221,11 @@ class Exams:
         exam_text, _, rest = value.partition(":")
         position_text, _, choice = rest.partition(":")
         exam = await self._own(ctx, exam_text)
-        if exam is None or not position_text.isdigit() or len(position_text) > 4:
+        position = parse_count(position_text, 0, MAX_COUNT)
+        if exam is None or position is None:
             return self.views.error(ctx.lang, "router.unknown_button")
         if exam.status != "open":
             return self.views.error(ctx.lang, "exam.over")
-        position = int(position_text)
         answered = len(await self.store.exam_answers(exam.id))
         question_id = exam.question_ids[position] if position < len(exam.question_ids) else ""
         question = self.bank.questions.get(question_id)
@@ -285,7 +261,8 @@ class Exams:
     async def press_missed(self, ctx: Context, value: str) -> Reply:
         exam_text, _, page_text = value.partition(":")
         exam = await self._own(ctx, exam_text)
-        if exam is None or exam.status != "finished" or not page_text.isdigit() or len(page_text) > 4:
+        page = parse_count(page_text, 0, MAX_COUNT)
+        if exam is None or exam.status != "finished" or page is None:
             return self.views.error(ctx.lang, "router.unknown_button")
         result = score(exam, await self.store.exam_answers(exam.id), self.bank)
-        return self.views.exam_missed_page(result, exam, int(page_text), MISSED_PER_PAGE, ctx.lang)
+        return self.views.exam_missed_page(result, exam, page, MISSED_PER_PAGE, ctx.lang)

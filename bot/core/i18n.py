@@ -41,6 +41,6 @@ class Catalog:
     def t(self, lang: Lang, key: str, **values: Any) -> str:
         template = self._messages[lang].get(key)
         if template is None:  # a key missing in one language falls back to the other, then to the key
-            other = "en" if lang == "ko" else "ko"
+            other: Lang = "en" if lang == "ko" else "ko"
             template = self._messages[other].get(key, key)
         return template.format(**values) if values else template

@@ -9,29 +9,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.content import QuestionBank
-from bot.core.leaderboard import parse_period, week_window
-from bot.core.models import CLF_DOMAINS, DOMAINS, BoardRow, ChannelSettings, Field, Lang, Reply, Topic
-from bot.core.ports import Clock, Store
-from bot.core.router import Context
-from bot.core.stats import Tally
+from bot.core.models import CLF_DOMAINS, DOMAINS, BoardRow, ChannelSettings, Field, Lang
+from bot.core.ports import Store
+from bot.core.study_types import Tally, WeakDomain
+from bot.core.study_views import insight_fields
 from bot.core.views import Views
-from bot.core.views_study import insight_fields
 
 Window = tuple[datetime, datetime]
-Handler = Callable[[Context, str], Awaitable[Reply]]
-
-
-@dataclass(frozen=True)
-class WeakDomain:
-    kind: str  # "domain" | "clf_domain": the catalog section of its name
-    key: str
-    tally: Tally
-    topic: Topic
 
 
 def most_improved(week: Sequence[BoardRow], previous: Sequence[BoardRow]) -> tuple[BoardRow, int] | None:
@@ -77,21 +65,3 @@ async def weekly_insights(
     return insight_fields(
         views, most_improved(this_rows, last_rows), weakest_domain(answers, views.bank, channel.exam), lang
     )
-
-
-def with_insights(board: Handler, store: Store, views: Views, clock: Clock) -> Handler:
-    """Wrap the /leaderboard handler: the week's board also gets the insights of this week so far."""
-
-    async def leaderboard(ctx: Context, args: str) -> Reply:
-        reply = await board(ctx, args)
-        if reply.kind != "board" or parse_period(args) != "week":
-            return reply
-        now = clock.now()
-        this_start, this_end, _ = week_window(now, ctx.channel.timezone)
-        last_start, last_end, _ = week_window(now, ctx.channel.timezone, weeks_back=1)
-        fields = await weekly_insights(
-            store, views, ctx.channel, (this_start, this_end), (last_start, last_end), ctx.lang
-        )
-        return replace(reply, fields=reply.fields + fields)
-
-    return leaderboard

@@ -49,7 +49,6 @@ ACCEPT_MIN_CHARS = 4  # shorter queries ("ef", "sag") are found only by an exact
 MATCH_MARGIN = 5.0  # "로드벨런서" is 92 for ELB's "로드밸런서" and 85 for NLB's "l4 로드밸런서"
 SUGGEST_FLOOR = 55.0  # weaker candidates ("x" -> "dax" is 50) are not worth suggesting
 MAX_SUGGESTIONS = 5
-MAX_LABEL_CHARS = 100  # Discord's limit for an autocomplete choice
 FIND_PREFIX_MIN = 3  # shorter queries ("ec") are too ambiguous to be a prefix signal in find()
 FUZZY_LIMIT = 48  # keys taken from rapidfuzz: enough for MAX_SUGGESTIONS + 1 distinct topics
 CONTAINED_STARTS = 8  # query words at which a contained key may start
@@ -159,8 +158,8 @@ def _variants(raw: str) -> list[str]:
 
 
 def _label(name: str, alias: str | None) -> str:
-    label = f"{name} ({alias})" if alias else name
-    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+    """A suggestion as shown: the name, and the alias it was found by; each adapter fits it to its limits."""
+    return f"{name} ({alias})" if alias else name
 
 
 # --- the index ----------------------------------------------------------------------------------

@@ -12,34 +12,26 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from fsrs import Card, Rating, Scheduler
 
 from bot.core.choices import choice_options, decode_choice
 from bot.core.content import QuestionBank
+from bot.core.context import Context
 from bot.core.models import Reply, ReviewCard
 from bot.core.ports import Clock, Store, StoreError
-from bot.core.router import Context
-from bot.core.views_study import REVIEW, REVIEW_NEXT, StudyViews
+from bot.core.study_types import Deck
+from bot.core.study_views import StudyViews
 
 LEECH_MISSES = 6
 SAVE_ATTEMPTS = 3
-__all__ = ["LEECH_MISSES", "REVIEW", "REVIEW_NEXT", "Deck", "Review", "new_scheduler"]
 
 
 def new_scheduler() -> Scheduler:
     # No fuzz: the same history always gives the same due date, which members and tests can rely on.
     return Scheduler(enable_fuzzing=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Deck:
-    due: list[ReviewCard]  # servable now, soonest first
-    leeches: list[ReviewCard]
-    next_due: datetime | None  # the soonest card that is not due yet (leeches aside)
-    total: int
 
 
 class Review:
@@ -108,7 +100,7 @@ class Review:
     async def command(self, ctx: Context, args: str) -> Reply:
         return await self.serve(ctx)
 
-    async def next(self, ctx: Context, value: str) -> Reply:
+    async def press_next(self, ctx: Context, value: str) -> Reply:
         return await self.serve(ctx)
 
     async def serve(self, ctx: Context) -> Reply:
@@ -118,7 +110,7 @@ class Review:
         card = deck.due[0]
         return self.views.review_question(self.bank.questions[card.question_id], card, len(deck.due), ctx.lang)
 
-    async def answer(self, ctx: Context, value: str) -> Reply:
+    async def press_answer(self, ctx: Context, value: str) -> Reply:
         question_id, _, choice = value.partition(":")
         question = self.bank.questions.get(question_id)
         platform, user_id, lang = ctx.channel.platform, ctx.member.user_id, ctx.lang

@@ -1,80 +1,65 @@
-"""The one entry for every adapter: an Invocation or a Press in, a Reply out."""
+"""The one entry for every adapter: an Invocation or a Press in, a Reply out.
+
+Dispatch follows the command table (bot/core/commands.py): the command, or the group's subcommand,
+its admin rule, then its handler, found on the features `app.py` built. The router never raises:
+a refusal is a clear reply, and "Something went wrong" is kept for bugs, which are logged.
+"""
 
 from __future__ import annotations
 
 import logging
-import unicodedata
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping
+from typing import cast
 
-from bot.core.content import QuestionBank
-from bot.core.leaderboard import BOARD_SIZE, parse_period, window
-from bot.core.lookup import LookupIndex
-from bot.core.models import CATEGORIES, ChannelRef, ChannelSettings, Invocation, Lang, Member, Press, Question, Reply
-from bot.core.ports import Clock, Store, StoreError
-from bot.core.quiz import ANSWER, PRACTICE, Quiz
+from bot.core.commands import BUTTONS, COMMANDS, Command, handler_names
+from bot.core.context import Context, clean_text
+from bot.core.models import ChannelRef, ChannelSettings, Invocation, Lang, Member, Press, Reply
+from bot.core.ports import Store, StoreError
 from bot.core.views import Views
 
 log = logging.getLogger(__name__)
 
 MAX_ARGS = 200  # characters; longer input is refused, not truncated
+MAX_NAME = 40
 
-Handler = Callable[["Context", str], Awaitable[Reply]]
-PressHandler = Callable[["Context", str], Awaitable[Reply]]
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    channel: ChannelSettings  # id is None until the channel is first saved
-    member: Member
-    lang: Lang
+Handler = Callable[[Context, str], Awaitable[Reply]]
+ChannelTemplate = Callable[[str, str, str], ChannelSettings]
+Suggest = Callable[[str, int], list[tuple[str, str]]]
 
 
-def clean_text(text: str) -> str:
-    """NFC, control characters turned into spaces, runs of white space folded."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
-    return " ".join(text.split())
+class HandlerMissing(Exception):
+    """A command or button names a handler no feature has: a wiring bug, found at start."""
+
+
+def resolve(features: Mapping[str, object], name: str) -> Handler:
+    feature, _, method = name.partition(".")
+    handler = getattr(features.get(feature), method, None)
+    if not callable(handler):
+        raise HandlerMissing(f"no handler {name!r}: features are {', '.join(sorted(features))}")
+    return cast(Handler, handler)
 
 
 class Router:
     def __init__(
         self,
         *,
-        bank: QuestionBank,
-        lookup: LookupIndex,
-        quiz: Quiz,
         store: Store,
-        clock: Clock,
         views: Views,
-        channel_template: Callable[[str, str, str], ChannelSettings],
+        channel_template: ChannelTemplate,
+        features: Mapping[str, object],
+        suggest_topics: Suggest,
+        commands: tuple[Command, ...] = COMMANDS,
     ) -> None:
-        self.bank = bank
-        self.lookup = lookup
-        self.quiz = quiz
+        """`suggest_topics(text, limit)`: (label, topic id) pairs for what is being typed (autocomplete)."""
         self.store = store
-        self.clock = clock
         self.views = views
         self._template = channel_template
         self._known_names: dict[tuple[str, str], str] = {}
-        self.commands: dict[str, Handler] = {
-            "aws": self._aws,
-            "quiz": self._quiz,
-            "leaderboard": self._leaderboard,
-        }
-        self.presses: dict[str, PressHandler] = {
-            ANSWER: self._press_answer,
-            PRACTICE: self._press_practice,
-            "share": self._press_share,
-            "card": self._press_card,
-            "quiz": self._press_quiz,
-        }
-
-    def add_command(self, name: str, handler: Handler) -> None:
-        self.commands[name] = handler
-
-    def add_press(self, action: str, handler: PressHandler) -> None:
-        self.presses[action] = handler
+        self.commands = {c.name: c for c in commands}
+        for name in handler_names():  # every handler the table names exists: a wiring bug stops the start
+            resolve(features, name)
+        self.features = features
+        self.complete_topics = suggest_topics
 
     def t(self, lang: Lang, key: str, **values: object) -> str:
         return self.views.t(lang, key, **values)
@@ -84,42 +69,58 @@ class Router:
     async def handle(self, invocation: Invocation) -> Reply:
         """Run a slash command. Never raises: a failure becomes a clear reply and is logged."""
         ctx: Context | None = None
+        name = clean_text(invocation.name).lstrip("/").lower()[:MAX_NAME]
         try:
-            ctx = await self._context(invocation.channel, invocation.member, invocation.lang)
-            name = clean_text(invocation.name).lstrip("/").lower()
+            ctx = await self.context(invocation.channel, invocation.member, invocation.lang)
+            command = self.commands.get(name)
+            if command is None:
+                return self.views.error(ctx.lang, "router.unknown_command", name=name, commands=self._listing())
             args = clean_text(invocation.args)
-            handler = self.commands.get(name)
-            if handler is None:
-                return self.views.error(ctx.lang, "router.unknown_command", name=name[:40], commands=self._listing())
             if len(args) > MAX_ARGS:
                 return self.views.error(ctx.lang, "router.too_long", limit=MAX_ARGS)
-            return await handler(ctx, args)
+            return await self._run(ctx, command, args)
         except StoreError as exc:
-            log.error("store error on /%s in %s: %s", invocation.name[:40], invocation.channel.channel_id, exc)
+            log.error("store error on /%s in %s: %s", name, invocation.channel.channel_id, exc)
             return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
         except Exception:
-            log.exception("/%s failed in %s", invocation.name[:40], invocation.channel.channel_id)
+            log.exception("/%s failed in %s", name, invocation.channel.channel_id)
             return self.views.error(ctx.lang if ctx else "ko", "router.failed")
+
+    async def _run(self, ctx: Context, command: Command, args: str) -> Reply:
+        if command.is_group:
+            word, _, args = args.partition(" ")
+            sub = command.sub(word.lower() or "help")
+            if sub is None:
+                names = ", ".join(s.name for s in command.subcommands)
+                return self.views.error(ctx.lang, "admin.unknown", name=word[:MAX_NAME], subcommands=names)
+            command, where = sub, f"/{command.name} {sub.name}"
+        else:
+            where = f"/{command.name}"
+        if command.admin and not ctx.member.is_admin:
+            return self.views.error(ctx.lang, "admin.not_admin", command=where)
+        return await resolve(self.features, command.handler)(ctx, args.strip())
 
     async def press(self, press: Press) -> Reply:
         """Handle a button click. Never raises."""
         ctx: Context | None = None
+        action = clean_text(press.action)[:MAX_NAME]
         try:
-            ctx = await self._context(press.channel, press.member, press.lang)
-            handler = self.presses.get(press.action)
-            if handler is None or len(press.value) > MAX_ARGS:
+            ctx = await self.context(press.channel, press.member, press.lang)
+            handler = BUTTONS.get(action)
+            value = clean_text(press.value)
+            if handler is None or len(value) > MAX_ARGS:
                 return self.views.error(ctx.lang, "router.unknown_button")
-            return await handler(ctx, press.value)
+            return await resolve(self.features, handler)(ctx, value)
         except StoreError as exc:
-            log.error("store error on a %r click in %s: %s", press.action[:40], press.channel.channel_id, exc)
+            log.error("store error on a %r click in %s: %s", action, press.channel.channel_id, exc)
             return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
         except Exception:
-            log.exception("a %r click failed in %s", press.action[:40], press.channel.channel_id)
+            log.exception("a %r click failed in %s", action, press.channel.channel_id)
             return self.views.error(ctx.lang if ctx else "ko", "router.failed")
 
     # --- context ----------------------------------------------------------------------------
 
-    async def _context(self, channel_ref: ChannelRef, member: Member, lang: Lang | None) -> Context:
+    async def context(self, channel_ref: ChannelRef, member: Member, lang: Lang | None) -> Context:
         settings = await self.store.get_channel(channel_ref)
         if settings is None:
             settings = self._template(channel_ref.platform, channel_ref.team_id, channel_ref.channel_id)
@@ -136,95 +137,5 @@ class Router:
             except StoreError as exc:  # a name is a nicety: lookups must keep working on a full disk
                 log.warning("could not remember member %s: %s", member.user_id, exc)
 
-    async def saved_channel(self, ctx: Context) -> ChannelSettings:
-        """The channel as stored, saving it (inactive) the first time it is needed."""
-        if ctx.channel.id is not None:
-            return ctx.channel
-        return await self.store.save_channel(ctx.channel)
-
     def _listing(self) -> str:
         return ", ".join(f"/{name}" for name in self.commands)
-
-    # --- /aws -------------------------------------------------------------------------------
-
-    async def _aws(self, ctx: Context, query: str) -> Reply:
-        if not query:
-            return self.views.info(ctx.lang, "lookup.help", example="/aws efs")
-        result = self.lookup.find(query)
-        if result.topic is None:
-            return self.views.not_found(query, result.suggestions, ctx.lang)
-        return self.views.card(result.topic, ctx.lang)
-
-    async def _press_card(self, ctx: Context, topic_id: str) -> Reply:
-        topic = self.bank.topics.get(topic_id)
-        if topic is None:
-            return self.views.error(ctx.lang, "router.unknown_button")
-        return self.views.card(topic, ctx.lang)
-
-    async def _press_share(self, ctx: Context, topic_id: str) -> Reply:
-        topic = self.bank.topics.get(topic_id)
-        if topic is None:
-            return self.views.error(ctx.lang, "router.unknown_button")
-        card = self.views.card(topic, ctx.lang)
-        shared_by = self.t(ctx.lang, "card.shared_by", name=clean_text(ctx.member.name)[:80])
-        return replace(card, visibility="channel", footer=f"{card.footer} · {shared_by}", buttons=card.buttons[1:])
-
-    # --- /quiz ------------------------------------------------------------------------------
-
-    def _practice_pool(self, ctx: Context, subject: str) -> list[Question] | Reply:
-        if not subject:
-            return list(self.bank.questions_for_exam(ctx.channel.exam)) or list(self.bank.questions.values())
-        category = subject.lower()
-        if category in CATEGORIES:
-            return [q for q in self.bank.questions.values() if self.bank.topics[q.topic].category == category]
-        result = self.lookup.find(subject)
-        if result.topic is None:
-            return self.views.not_found(subject, result.suggestions, ctx.lang)
-        pool = list(self.bank.questions_about(result.topic.id))
-        if not pool:
-            return self.views.error(ctx.lang, "quiz.no_questions", name=result.topic.name)
-        return pool
-
-    async def _quiz(self, ctx: Context, subject: str) -> Reply:
-        pool = self._practice_pool(ctx, subject)
-        if isinstance(pool, Reply):
-            return pool
-        if not pool:
-            return self.views.error(ctx.lang, "quiz.no_questions", name=subject)
-        if not subject and ctx.channel.id is not None:
-            return await self.quiz.practice_for(ctx.channel.id, ctx.member.user_id, pool, ctx.lang)
-        return self.quiz.practice_question(pool, ctx.lang)
-
-    async def _press_quiz(self, ctx: Context, topic_id: str) -> Reply:
-        pool = list(self.bank.questions_about(topic_id)) if topic_id in self.bank.topics else []
-        if not pool:
-            return self.views.error(ctx.lang, "router.unknown_button")
-        return self.quiz.practice_question(pool, ctx.lang)
-
-    async def _press_practice(self, ctx: Context, value: str) -> Reply:
-        question_id, _, choice = value.partition(":")
-        if question_id not in self.bank.questions or not choice:
-            return self.views.error(ctx.lang, "router.unknown_button")
-        channel = await self.saved_channel(ctx)
-        return await self.quiz.answer_practice(channel, ctx.member, question_id, choice, ctx.lang)
-
-    async def _press_answer(self, ctx: Context, value: str) -> Reply:
-        post_text, _, choice = value.partition(":")
-        if not post_text.isdigit() or not choice or len(post_text) > 18:
-            return self.views.error(ctx.lang, "quiz.unknown_post")
-        if ctx.channel.id is None:
-            return self.views.error(ctx.lang, "quiz.unknown_post")
-        return await self.quiz.answer_daily(ctx.channel, ctx.member, int(post_text), choice, ctx.lang)
-
-    # --- /leaderboard -----------------------------------------------------------------------
-
-    async def _leaderboard(self, ctx: Context, args: str) -> Reply:
-        period = parse_period(args)
-        if period is None:
-            return self.views.error(ctx.lang, "board.bad_period", value=args[:40])
-        start, end, label = window(period, self.clock.now(), ctx.channel.timezone)
-        if ctx.channel.id is None:
-            return self.views.board(period, label, [], None, ctx.lang)
-        everyone = await self.store.board(ctx.channel.id, start, end, -1)
-        mine = next(((n, row) for n, row in enumerate(everyone, start=1) if row.user_id == ctx.member.user_id), None)
-        return self.views.board(period, label, everyone[:BOARD_SIZE], mine, ctx.lang)

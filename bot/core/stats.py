@@ -1,63 +1,26 @@
 """`/stats [member]`: a member's record in this channel.
 
 Counted: the member's daily answers, practice answers and finished mock-exam answers in the channel.
-Streaks are about daily posts only (bot/core/leaderboard.streaks). Domains and categories are those
+Streaks are about daily posts only (bot/core/periods.streaks). Domains and categories are those
 of each question (its SAA-C03 domain, its CLF-C02 domain, its main topic's category); the weakest
 topics are the main topics with at least one miss, lowest accuracy first.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from bot.core.content import QuestionBank
-from bot.core.leaderboard import streaks
-from bot.core.models import CATEGORIES, CLF_DOMAINS, DOMAINS, Reply, Topic
+from bot.core.context import Context
+from bot.core.daily import local_date
+from bot.core.models import CATEGORIES, CLF_DOMAINS, DOMAINS, Reply
+from bot.core.periods import streaks
 from bot.core.ports import Clock, Store
-from bot.core.quiz import local_date
 from bot.core.review import Review
-from bot.core.router import Context
-from bot.core.views_study import StudyViews
+from bot.core.study_types import MemberStats, Tally
+from bot.core.study_views import StudyViews
 
 WEAKEST = 3
-# "<@U123>", "<@!123>", "<@U123|name>" (Slack and Discord mentions), "@name"
-MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
-
-
-@dataclass
-class Tally:
-    answered: int = 0
-    correct: int = 0
-
-    def add(self, correct: bool) -> None:
-        self.answered += 1
-        self.correct += correct
-
-    @property
-    def missed(self) -> int:
-        return self.answered - self.correct
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
-
-
-@dataclass
-class MemberStats:
-    name: str
-    total: Tally = field(default_factory=Tally)
-    by_source: dict[str, int] = field(default_factory=lambda: {"daily": 0, "practice": 0, "exam": 0})
-    by_domain: dict[str, Tally] = field(default_factory=dict)  # SAA-C03 domains, in DOMAINS order
-    by_clf_domain: dict[str, Tally] = field(default_factory=dict)
-    by_category: dict[str, Tally] = field(default_factory=dict)
-    weakest: list[tuple[Topic, Tally]] = field(default_factory=list)
-    current_streak: int = 0
-    longest_streak: int = 0
-    reviews_due: int = 0
-    reviews_total: int = 0
-    leeches: int = 0
 
 
 def _ordered(tallies: dict[str, Tally], order: Sequence[str]) -> dict[str, Tally]:
@@ -112,11 +75,8 @@ class Stats:
         return self.views.stats(stats, ctx.channel.exam, ctx.lang)
 
     async def find(self, platform: str, text: str) -> tuple[str, str] | None:
-        text = text.strip()
-        mention = MENTION.match(text)
-        if mention:
-            text = mention.group(1)
-        return await self.store.find_member(platform, text.removeprefix("@").strip())
+        """By user id or display name; the adapters turn their platform's mentions into user ids."""
+        return await self.store.find_member(platform, text.strip().removeprefix("@").strip())
 
     async def collect(self, ctx: Context, user_id: str, name: str) -> MemberStats:
         channel_key = ctx.channel.id

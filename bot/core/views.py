@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.choices import LETTERS, choice_options, encode_choice, letters
+from bot.core.commands import ANSWER, CARD, PRACTICE, QUIZ_TOPIC, SHARE, Command
 from bot.core.content import QuestionBank
 from bot.core.i18n import Catalog
-from bot.core.models import AnswerOutcome, BoardRow, Button, Field, Lang, Post, Question, Reply, Topic
+from bot.core.models import CATEGORIES, AnswerOutcome, BoardRow, Button, Field, Lang, Post, Question, Reply, Topic
 
 TOP_FASTEST = 3
 
@@ -30,6 +31,35 @@ class Views:
 
     def info(self, lang: Lang, key: str, **values: object) -> Reply:
         return Reply(body=self.t(lang, key, **values), kind="info")
+
+    # --- help -------------------------------------------------------------------------------
+
+    def usage(self, command: Command, parent: Command | None = None) -> str:
+        """`/aws <query>`, `/quiz [subject]`, `/studybot time <value>` (choices written out)."""
+        words = [f"/{parent.name} {command.name}" if parent else f"/{command.name}"]
+        for option in command.options:
+            name = "|".join(option.choices) if option.choices else option.name
+            words.append(f"<{name}>" if option.required else f"[{name}]")
+        return " ".join(words)
+
+    def help(self, commands: Sequence[Command], lang: Lang) -> Reply:
+        """Every command from the command table: members' first, then the admins' subcommands."""
+        lines = [self.t(lang, "help.title")]
+        admin: list[str] = []
+        for command in commands:
+            if not command.is_group:
+                about = self.t(lang, f"{command.key()}.about")
+                lines.append(self.t(lang, "help.line", usage=self.usage(command), about=about))
+                continue
+            for sub in command.subcommands:
+                line = self.t(
+                    lang, "help.line", usage=self.usage(sub, command), about=self.t(lang, f"{sub.key(command)}.about")
+                )
+                (admin if sub.admin else lines).append(line)
+        lines += ["", self.t(lang, "help.admins"), *admin]
+        return Reply(
+            body="\n".join(lines), footer=self.t(lang, "help.footer", categories=", ".join(CATEGORIES)), kind="help"
+        )
 
     # --- questions --------------------------------------------------------------------------
 
@@ -63,7 +93,7 @@ class Views:
         return Reply(
             title=self.t(lang, "daily.title", date=post.local_date.isoformat()),
             body=self._question_body(question, lang),
-            buttons=self._buttons(question, lang, "answer", str(post.id)),
+            buttons=self._buttons(question, lang, ANSWER, str(post.id)),
             footer=f"{self._meta(question, lang)} · {self.t(lang, 'daily.answered', count=answered)}",
             visibility="channel",
             kind="question",
@@ -73,7 +103,7 @@ class Views:
         return Reply(
             title=self.t(lang, "practice.title"),
             body=self._question_body(question, lang),
-            buttons=self._buttons(question, lang, "practice", question.id),
+            buttons=self._buttons(question, lang, PRACTICE, question.id),
             footer=self._meta(question, lang),
             kind="question",
         )
@@ -109,10 +139,10 @@ class Views:
         headline = self.t(lang, "quiz.correct") if correct else self.t(lang, "quiz.wrong")
         topic = self.bank.topics.get(question.topic)
         buttons = (
-            Button(self.t(lang, "practice.another"), "quiz", question.topic),
+            Button(self.t(lang, "practice.another"), QUIZ_TOPIC, question.topic),
             Button(
                 self.t(lang, "card.open", name=topic.name if topic else question.topic),
-                "card",
+                CARD,
                 question.topic,
             ),
         )
@@ -172,9 +202,9 @@ class Views:
         related = [self.bank.topics[r].name for r in topic.related if r in self.bank.topics]
         if related:
             fields.append(Field(self.t(lang, "card.related"), ", ".join(related), inline=True))
-        buttons = [Button(self.t(lang, "card.share"), "share", topic.id)]
+        buttons = [Button(self.t(lang, "card.share"), SHARE, topic.id)]
         if topic.question_ids:
-            buttons.append(Button(self.t(lang, "card.practice"), "quiz", topic.id, style="primary"))
+            buttons.append(Button(self.t(lang, "card.practice"), QUIZ_TOPIC, topic.id, style="primary"))
         title = topic.name if topic.full_name in ("", topic.name) else f"{topic.name} — {topic.full_name}"
         return Reply(
             title=title,
@@ -190,7 +220,7 @@ class Views:
             return self.error(lang, "lookup.nothing", query=query)
         return Reply(
             body=self.t(lang, "lookup.did_you_mean", query=query),
-            buttons=tuple(Button(t.name, "card", t.id) for t in suggestions),
+            buttons=tuple(Button(t.name, CARD, t.id) for t in suggestions),
             kind="suggestions",
         )
 

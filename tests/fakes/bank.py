@@ -9,7 +9,7 @@ from bot.core.content import QuestionBank
 from bot.core.i18n import Catalog
 from bot.core.lookup import LookupIndex
 from bot.core.models import Question, Text, Topic
-from bot.core.views import Views
+from bot.core.study_views import StudyViews
 
 CLF_OF = {"secure": "security", "resilient": "technology", "performant": "technology", "cost": "billing"}
 
@@ -59,4 +59,4 @@ def synthetic_bank(per_domain: Mapping[str, int], *, clf: bool = False) -> Quest
 
 def library_of(bank: QuestionBank) -> Library:
     catalog = Catalog.load()
-    return Library(bank, LookupIndex(bank.topics.values()), catalog, Views(catalog, bank))
+    return Library(bank, LookupIndex(bank.topics.values()), catalog, StudyViews(catalog, bank))

@@ -58,15 +58,21 @@ class Bots:
     async def start(self, moment: datetime, platform: RecordingPlatform | None = None, *, live: bool = False) -> Bot:
         clock = FixedClock(moment)
         platform = platform or RecordingPlatform()
-        core = await build_core(
-            self.settings, platform, library=self.library, clock=clock, rng=random.Random(7), refresh_seconds=0.0
-        )
         sleeps: list[float] = []
 
         async def sleep(seconds: float) -> None:
             sleeps.append(seconds)
 
-        scheduler = await start_scheduler(core, self.settings, live=live, sleep=sleep)
+        core = await build_core(
+            self.settings,
+            platform,
+            library=self.library,
+            clock=clock,
+            rng=random.Random(7),
+            refresh_seconds=0.0,
+            sleep=sleep,
+        )
+        scheduler = await start_scheduler(core, live=live)
         bot = Bot(core, scheduler, VirtualRunner(scheduler, clock), platform, clock, Channel(core), sleeps)
         self.running.append(bot)
         return bot

@@ -178,16 +178,17 @@ class FakeDiscord:
                 if message.get("op") == HEARTBEAT:
                     await socket.send_str(json.dumps({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None}))
                 elif message.get("op") == IDENTIFY:
-                    await self._ready(socket)
+                    await self._ready(socket, (message.get("d") or {}).get("shard") or [0, 1])
                 elif message.get("op") == RESUME:
                     await self._send(socket, "RESUMED", {})
         finally:
             self._sockets.remove(socket)
         return socket
 
-    async def _ready(self, socket: web.WebSocketResponse) -> None:
+    async def _ready(self, socket: web.WebSocketResponse, shard: list[int]) -> None:
         ready = {
             "v": 10,
+            "shard": shard,  # as Discord answers a sharded IDENTIFY
             "user": self.bot_user,
             "guilds": [],
             "session_id": "fake-session",

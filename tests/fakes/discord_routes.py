@@ -209,12 +209,19 @@ def dm_channel(fake: FakeDiscord, call: Call) -> web.Response:
     )
 
 
+def gateway_bot(fake: FakeDiscord, call: Call) -> web.Response:
+    """Where a sharded client connects (discord.py asks before it opens its shards)."""
+    limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+    return json_response({"url": fake.gateway_url, "shards": 1, "session_start_limit": limit})
+
+
 Handler = Callable[..., web.Response]
 SNOWFLAKE = r"(\d+)"
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (method, re.compile(path), handler)
     for method, path, handler in [
         ("GET", r"/users/@me", me),
+        ("GET", r"/gateway/bot", gateway_bot),
         ("GET", r"/oauth2/applications/@me", application),
         ("PUT", rf"/applications/{SNOWFLAKE}/commands", put_commands),
         ("PUT", rf"/applications/{SNOWFLAKE}/guilds/{SNOWFLAKE}/commands", put_guild_commands),

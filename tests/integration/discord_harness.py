@@ -14,11 +14,12 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.app import Core, Library, build_core, discord_client
+from bot.app import Core, Library, build_core
 from bot.config import Settings
 from bot.core.models import Lang
-from bot.platforms.discord_bot import StudyClient
-from bot.platforms.discord_platform import DiscordPlatform
+from bot.platforms.discord.client import StudyClient
+from bot.platforms.discord.platform import DiscordPlatform
+from bot.platforms.discord.run import DiscordOptions, make_client
 from tests.fakes.clock import FixedClock
 from tests.fakes.discord import Call, FakeDiscord
 from tests.fakes.discord_payloads import Payloads
@@ -65,7 +66,8 @@ async def running_bot(
     core = await build_core(
         settings, platform, library=library, clock=clock, rng=random.Random(7), refresh_seconds=refresh_seconds
     )
-    client = discord_client(settings, core, platform, guild_ready_timeout=0)
+    options = DiscordOptions.from_table(settings.discord)
+    client = make_client(core.router, platform, options, guild_ready_timeout=0)
     seen = fake.identified
     task = asyncio.create_task(client.start(token))
     try:
@@ -74,7 +76,7 @@ async def running_bot(
             task.result()
         await asyncio.wait_for(client.wait_until_ready(), 10)
         yield RunningBot(fake, core, client, Payloads(fake))
-        await core.quiz.refresher.flush()
+        await core.daily.refresher.flush()
         twice = [c.path for c in fake.calls_to("POST", r"/interactions/.+/callback") if c.status == 400]
         assert twice == [], "an interaction was answered twice"
     finally:
@@ -85,7 +87,7 @@ async def running_bot(
 
 @pytest.fixture(autouse=True)
 def discord_endpoints() -> Iterator[None]:
-    """StudyClient points discord.py's class-wide URLs at the fake; put them back afterwards."""
+    """make_client points discord.py's class-wide URLs at the fake; put them back afterwards."""
     base, gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     yield
     Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway

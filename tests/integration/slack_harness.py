@@ -14,10 +14,10 @@ from aiohttp.test_utils import TestServer
 from bot.app import Core, Library, build_core
 from bot.config import Settings
 from bot.core.models import ChannelRef, Post, Question
-from bot.platforms.slack_api import SlackPlatform, make_client
-from bot.platforms.slack_app import SlackBot
-from bot.platforms.slack_members import MemberDirectory
-from bot.platforms.slack_server import web_app
+from bot.platforms.slack.app import SlackBot
+from bot.platforms.slack.members import MemberDirectory
+from bot.platforms.slack.platform import SlackPlatform, make_client
+from bot.platforms.slack.server import web_app
 from tests.fakes.clock import FixedClock
 from tests.fakes.slack import FakeSlack, Message, SlackDriver
 
@@ -44,7 +44,7 @@ class SlackWorld:
         """Let the bot finish what it acknowledged, and the post refresher its edits."""
         for _ in range(3):
             await self.bot.drain()
-            await self.core.quiz.refresher.flush()
+            await self.core.daily.refresher.flush()
 
     async def run(self, text: str, user: str, key: str = "cmd") -> list[dict]:
         """A slash command; returns what reached its response_url."""

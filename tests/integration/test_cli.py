@@ -39,9 +39,9 @@ def test_a_piped_console_session_runs_the_whole_daily_loop(monkeypatch, capsys, 
     assert "== Amazon EFS — Amazon Elastic File System ==" in out
     assert "[1] Share to channel" in out
     assert "Practice question" in out and ("Correct!" in out or "Not quite." in out)
-    assert "[#1 posted in the channel]" in out
-    assert "There is no button 99" in out
-    assert "[#1 edited]" in out and "정답 공개" in out  # channel posts speak the channel's language (ko)
+    assert "[#4 posted in the channel]" in out  # messages are numbered in the order they were shown
+    assert "Message #4 has no button 99" in out
+    assert "[#4 edited]" in out and "Answer revealed" in out  # --lang en: a new console channel speaks English
     assert "Weekly board" in out and "Dana" in out
     assert "Unknown command: /bogus" in out
 

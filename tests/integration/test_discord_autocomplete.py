@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import bot.platforms.discord_commands as discord_commands
+import bot.platforms.discord.commands as discord_commands
 from bot.core.models import ChannelRef
 from tests.fakes.discord_payloads import CHANNEL, GUILD
 from tests.integration.discord_harness import RunningBot
@@ -62,7 +62,7 @@ async def test_a_suggester_that_fails_answers_with_an_empty_list(discord_bot: Ru
     def broken(text: str, limit: int) -> list[tuple[str, str]]:
         raise RuntimeError("index gone")
 
-    monkeypatch.setattr(discord_bot.core.router.lookup, "complete", broken)
+    monkeypatch.setattr(discord_bot.core.router, "complete_topics", broken)
     for name, option in (("aws", "query"), ("quiz", "subject")):
         call = await discord_bot.interact(discord_bot.say.autocomplete(name, option, "zz"))
         assert suggestions(call.body) == []

@@ -54,7 +54,7 @@ async def test_daily_post_three_answers_and_the_reveal(discord_bot: RunningBot):
         titles.append(call.body["data"]["embeds"][0]["title"])
     # ...and so do the private replies, though every member runs Discord in English (en-US)
     assert "+13점" in titles[0] and "오답" in titles[1] and "+12점" in titles[2]
-    await discord_bot.core.quiz.refresher.flush()
+    await discord_bot.core.daily.refresher.flush()
     edits = discord_bot.fake.calls_to("PATCH", rf"/channels/{CHANNEL}/messages/{post.message_id}")
     assert 1 <= len(edits) <= 3
     assert message["embeds"][0]["footer"]["text"].endswith("3명 응답")

@@ -41,15 +41,3 @@ async def test_an_english_channel_gets_english_from_members_using_discord_in_kor
     assert "All-time board" in embed(board.body)["title"]
     card = await discord_bot.interact(discord_bot.say.slash("aws", {"query": "efs"}))
     assert embed(card.body)["fields"][0]["name"] == "Key points"
-
-
-async def test_a_refusal_where_no_channel_is_known_follows_the_members_locale(discord_bot: RunningBot):
-    broken = discord_bot.say.slash("aws", {"query": "efs"})
-    del broken["member"]["user"]  # unreadable: the bot cannot look up the channel's settings
-    call = await discord_bot.interact(broken)
-    assert "could not read" in call.body["data"]["content"]
-    discord_bot.say.locale = "ko"
-    broken = discord_bot.say.slash("aws", {"query": "efs"})
-    del broken["member"]["user"]
-    call = await discord_bot.interact(broken)
-    assert "could not read" not in call.body["data"]["content"]

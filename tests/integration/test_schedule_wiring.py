@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from bot.app import run_console
 from bot.core.models import ChannelSettings
-from bot.store.sqlite import SqliteStore, load_migrations
+from bot.store.sqlite.store import SqliteStore, load_migrations
 from tests.fakes.bots import SEOUL, at, set_up
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)

@@ -79,13 +79,12 @@ async def test_interaction_tokens_never_reach_studybots_own_logs(discord_bot, ca
     await discord_bot.interact(deferred)
     await fake.wait_for(lambda: bool(fake.calls_to("PATCH", re.escape(original))))
 
-    unreadable = say.slash("aws", {"query": "efs"})
-    del unreadable["member"]["user"]
-    callback = f"/interactions/{unreadable['id']}/{unreadable['token']}/callback"
+    forged = say.click({"id": "1", "channel_id": say.channel_id, "components": []}, "not-ours")
+    callback = f"/interactions/{forged['id']}/{forged['token']}/callback"
     fake.fail("POST", re.escape(callback), 404, echoed(callback))
-    await discord_bot.interact(unreadable)
+    await discord_bot.interact(forged)
 
-    tokens = [payload["token"] for payload in (refused, deferred, unreadable)]
+    tokens = [payload["token"] for payload in (refused, deferred, forged)]
     formatter = logging.Formatter()
     for _ in range(500):  # the client logs once it has read each refusal
         ours = [formatter.format(r) for r in caplog.records if r.name.startswith("bot")]

@@ -33,9 +33,9 @@ async def test_a_long_reply_falls_back_only_for_the_messages_the_response_url_di
     async def long(ctx: Any, args: str) -> Reply:
         return Reply(body=LONG)
 
-    slack.core.router.add_command("long", long)
-    slack.fake.respond_with("long", 201, 500)  # the first message taken, the second refused
-    [first] = await slack.run("/long", "U1", key="long")
+    slack.core.router.features["cards"].command = long  # /aws answers with a reply of 60 sections
+    slack.fake.respond_with("aws", 201, 500)  # the first message taken, the second refused
+    [first] = await slack.run("/aws long", "U1", key="aws")
     [rest] = slack.fake.ephemerals
     assert len(first["blocks"]) == 50 and "part 0 " in text_of(first["blocks"])
     assert rest["user"] == "U1" and len(rest["blocks"]) == 10 and "part 59 " in text_of(rest["blocks"])

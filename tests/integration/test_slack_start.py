@@ -71,7 +71,7 @@ async def test_a_failing_start_closes_the_core(fixture_settings, fake, built, mo
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the scheduler would not start")
 
-    monkeypatch.setattr(bot.app, "start_scheduler", broken)
+    monkeypatch.setattr(bot.app.Core, "start", broken)
     settings = slack_settings(fixture_settings, fake, SLACK_BOT_TOKEN="xoxb-ok", SLACK_SIGNING_SECRET=SECRET)
     with pytest.raises(RuntimeError):
         await run_slack(settings, free_port(), stop=asyncio.Event())

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.models import ChannelSettings
 from bot.core.ports import StoreError
-from bot.store.sqlite import SqliteStore, load_migrations
+from bot.store.sqlite.store import SqliteStore, load_migrations
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 

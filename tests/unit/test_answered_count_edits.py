@@ -60,7 +60,7 @@ async def answers_during_a_slow_edit(channel: Channel, platform, slow: SlowEdits
     await settle(channel)
     assert slow.in_flight == 1  # no second edit races the first
     slow.release.set()
-    await channel.core.quiz.refresher.flush()
+    await channel.core.daily.refresher.flush()
     await settle(channel)
     counts = [e.reply.footer for e in platform.edits("question")]
     assert len(counts) == 2 and counts[-1].endswith("3명 응답")

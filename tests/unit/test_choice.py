@@ -6,7 +6,7 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from bot.core.choice import choose_daily, least_used, topic_miss_rates, weighted_pick
+from bot.core.selection import choose_daily, least_used, topic_miss_rates, weighted_pick
 from tests.conftest import member
 from tests.unit.test_daily import right, wrong
 
@@ -20,14 +20,14 @@ async def test_a_year_of_daily_posts_uses_every_question_once_before_any_repeats
     for _ in range(365):
         clock.set(day)
         if day.weekday() < 5:
-            await core.quiz.post_daily(settings)
+            await core.daily.post_daily(settings)
             post = await core.store.latest_post(settings.id)
             question = bank.questions[post.question_id]
             # The team always misses EFS: its questions get more weight, never an early repeat.
             pick = wrong if question.topic == "efs" else right
             await channel.click("answer", f"{post.id}:{pick(question)}", member(1))
             clock.set(day + timedelta(hours=9))
-            await core.quiz.close_open_posts(settings)
+            await core.daily.close_open_posts(settings)
         day += timedelta(days=1)
     posted = [q for _, q in sorted((p.local_date, p.question_id) for p in await all_posts(core, settings.id))]
     assert len(posted) == 261

@@ -1,4 +1,5 @@
-"""-v turns on our own debug lines, never the SDKs' (they log response_urls and interaction tokens)."""
+"""Our own INFO lines by default, -v our debug lines (never the SDKs': they log response_urls and
+interaction tokens), -q warnings only."""
 
 from __future__ import annotations
 
@@ -25,13 +26,21 @@ def levels() -> Iterator[None]:
 
 def test_verbose_is_debug_for_the_bot_only(levels):
     _configure_logging(verbose=True)
-    assert logging.getLogger("bot.platforms.slack_app").isEnabledFor(logging.DEBUG)
+    assert logging.getLogger("bot.platforms.slack.app").isEnabledFor(logging.DEBUG)
+    for name in SDK_LOGGERS:
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+
+
+def test_by_default_our_info_lines_show_and_the_sdks_stay_quiet(levels):
+    _configure_logging(verbose=False)
+    assert logging.getLogger("bot.schedule").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("bot.schedule").isEnabledFor(logging.DEBUG)
     for name in SDK_LOGGERS:
         assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
 
 
 def test_quiet_is_warnings_only(levels):
-    _configure_logging(verbose=False)
+    _configure_logging(verbose=False, quiet=True)
     assert not logging.getLogger("bot.app").isEnabledFor(logging.INFO)
     assert logging.getLogger("bot.app").isEnabledFor(logging.WARNING)
     for name in SDK_LOGGERS:

@@ -85,7 +85,7 @@ async def test_answered_count_is_edited_onto_the_post(channel, platform, core):
     post, question = await post_today(channel)
     for n in range(1, 4):
         await channel.click("answer", f"{post.id}:{right(question)}", member(n))
-    await core.quiz.refresher.flush()
+    await core.daily.refresher.flush()
     counts = [e.reply.footer for e in platform.edits("question")]
     assert counts and counts[-1].endswith("3명 응답")
 

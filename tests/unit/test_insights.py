@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.insights import most_improved, weekly_insights
-from bot.core.leaderboard import week_window
 from bot.core.models import BoardRow
+from bot.core.periods import week_window
 from tests.conftest import member
 from tests.unit.test_daily import right, wrong
 from tests.unit.test_stats import at_nine_seoul, post_as

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.lookup import MAX_LABEL_CHARS, LookupIndex, LookupResult, normalize
+from bot.core.lookup import LookupIndex, LookupResult, normalize
 from bot.core.models import Text, Topic
+from bot.platforms.discord.commands import choices
 
 
 def _topic(tid: str, name: str, full_name: str, aliases: list[str], category: str = "storage") -> Topic:
@@ -417,14 +418,14 @@ def test_complete_returns_distinct_topics(index: LookupIndex) -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_complete_labels_are_at_most_100_characters() -> None:
+def test_long_suggestions_are_cut_to_discords_limit_by_the_discord_adapter() -> None:
     long_alias = "엄청나게 긴 별칭 " * 20
     topic = _topic("long", "A" * 120, "Long Service", [long_alias])
     index = LookupIndex([topic])
     for text in ("", "a", "엄청나게", "long"):
-        for label, topic_id in index.complete(text):
-            assert len(label) <= MAX_LABEL_CHARS
-            assert topic_id == "long"
+        found = index.complete(text)
+        assert found and all(topic_id == "long" for _, topic_id in found)
+        assert all(len(c.name) <= 100 and c.value == "long" for c in choices(found))
 
 
 # --- properties ---------------------------------------------------------------------------------
@@ -446,7 +447,7 @@ def test_find_never_raises(index: LookupIndex, query: str) -> None:
 def test_complete_never_raises_and_honours_limit(index: LookupIndex, text: str, limit: int) -> None:
     choices = index.complete(text, limit)
     assert len(choices) <= limit
-    assert all(len(label) <= MAX_LABEL_CHARS for label, _ in choices)
+    assert all(label for label, _ in choices)
 
 
 @settings(max_examples=200, deadline=None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+from bot.core.daily import PostRefresher
 from bot.core.models import ChannelSettings, Post
-from bot.core.quiz import PostRefresher
 
 SETTINGS = ChannelSettings("test", "T", "C1", id=1)
 POST = Post(1, 1, date(2026, 11, 23), "efs-001", None, "m1", None)

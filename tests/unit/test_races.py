@@ -35,11 +35,13 @@ async def test_a_retried_post_repeats_the_same_question_so_every_copy_scores_rig
 
     platform = ArrivesThenTimesOut()
     clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=UTC))  # Monday 08:00 in Seoul
-    core = await build_core(fixture_settings, platform, library=library, clock=clock, refresh_seconds=0.0)
+    core = await build_core(
+        fixture_settings, platform, library=library, clock=clock, refresh_seconds=0.0, sleep=no_sleep
+    )
     channel = Channel(core)
     try:
         await channel.say("/studybot setup")
-        scheduler = await start_scheduler(core, fixture_settings, live=False, sleep=no_sleep)
+        scheduler = await start_scheduler(core, live=False)
         clock.set(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))  # 09:00
         await scheduler.run_job("post", CHANNEL)
         copies = platform.posts("question")
@@ -67,7 +69,7 @@ async def test_a_click_that_meets_the_reveal_is_refused_not_counted_behind_its_b
     async def get_post_then_close(post_id: int):  # the reveal lands between the click's read and its write
         found = await real_get_post(post_id)
         core.store.get_post = real_get_post
-        await core.quiz.close(settings, found)
+        await core.daily.close(settings, found)
         return found
 
     core.store.get_post = get_post_then_close

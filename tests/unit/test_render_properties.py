@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.models import Button, Field, Reply
-from bot.platforms import discord_render as dr
-from bot.platforms import slack_render as sr
+from bot.platforms.discord import render as dr
+from bot.platforms.slack import render as sr
 from tests.unit.test_discord_render import check_page
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=3000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.core.leaderboard import streaks, week_window
+from bot.core.periods import streaks, week_window
 from tests.conftest import ADMIN, member
 
 

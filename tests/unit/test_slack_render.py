@@ -8,9 +8,9 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot.core.models import Button, Field, Reply
-from bot.platforms.slack_members import MemberDirectory
-from bot.platforms.slack_render import action_name, blocks_of, fallback_text, render, render_one
-from bot.platforms.slack_requests import (
+from bot.platforms.slack.members import MemberDirectory
+from bot.platforms.slack.render import action_name, blocks_of, fallback_text, render, render_one
+from bot.platforms.slack.requests import (
     ActionRequest,
     CommandRequest,
     Incomplete,
@@ -141,15 +141,15 @@ def test_a_mention_is_a_command():
     assert isinstance(bare, CommandRequest) and (bare.name, bare.text) == ("studybot", "help")
 
 
-def test_a_mention_keeps_other_mentions_and_unescapes_the_text():
+def test_a_mention_turns_other_mentions_into_user_ids_and_unescapes_the_text():
     def said(text: str) -> tuple[str, str]:
         event = {"type": "app_mention", "user": "U1", "channel": "C1", "text": text}
         request = parse_mention({"team_id": "T1", "event": event})
         assert isinstance(request, CommandRequest)
         return request.name, request.text
 
-    assert said("<@UBOT> stats <@U2>") == ("stats", "<@U2>")
-    assert said("<@UBOT|studybot> stats <@U2|minseo>") == ("stats", "<@U2|minseo>")
+    assert said("<@UBOT> stats <@U2>") == ("stats", "U2")
+    assert said("<@UBOT|studybot> stats <@U2|minseo>") == ("stats", "U2")
     assert said("<@UBOT> aws a &lt;b&gt; &amp;lt; c&amp;d") == ("aws", "a <b> &lt; c&d")
 
 

@@ -1,30 +1,27 @@
-"""Quiz rules: the daily post, answers and scoring, the reveal, practice questions."""
+"""The daily question: choosing and posting it, answers and scoring, the answered count, the reveal."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from bot.core.choice import choose_daily, topic_miss_rates, weighted_pick
 from bot.core.choices import choice_options, decode_choice
 from bot.core.content import QuestionBank
+from bot.core.context import Context
 from bot.core.models import ChannelSettings, Lang, Member, MessageRef, Post, Question, Reply
+from bot.core.numbers import parse_id
 from bot.core.ports import ChatPlatform, Clock, Store
+from bot.core.selection import choose_daily, topic_miss_rates
+from bot.core.study_types import MissListener
 from bot.core.views import Views
 
 log = logging.getLogger(__name__)
-
-ANSWER = "answer"  # button action of the daily post
-PRACTICE = "practice"  # button action of a practice question
-
-# Told of every wrong answer (platform, user_id, question_id), e.g. to make a review card.
-MissListener = Callable[[str, str, str], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +42,7 @@ def local_date(moment: datetime, timezone: str) -> date:
 def choose_question(
     bank: QuestionBank, exam: str, uses: Mapping[str, int], miss_rates: Mapping[str, float], rng: random.Random
 ) -> Question:
-    """A least-used question of the track, weak topics more likely (rules in bot/core/choice.py)."""
+    """A least-used question of the track, weak topics more likely (rules in bot/core/selection.py)."""
     pool = list(bank.questions_for_exam(exam) or bank.questions.values())
     return choose_daily(pool, uses, miss_rates, rng)
 
@@ -58,9 +55,9 @@ class PostRefresher:
     has the latest count (two overlapping edits could otherwise land in the wrong order).
     """
 
-    def __init__(self, interval: float, quiz: Quiz) -> None:
+    def __init__(self, interval: float, daily: Daily) -> None:
         self._interval = interval
-        self._quiz = quiz
+        self._daily = daily
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
 
@@ -76,7 +73,7 @@ class PostRefresher:
                 await asyncio.sleep(self._interval)
                 self._dirty.discard(post_id)
                 try:
-                    await self._quiz.refresh_post(settings, post_id)
+                    await self._daily.refresh_post(settings, post_id)
                 except Exception:
                     log.exception("could not update the answered count of post %s in %s", post_id, settings.channel_id)
                 if post_id not in self._dirty:
@@ -97,7 +94,7 @@ class PostRefresher:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
 
-class Quiz:
+class Daily:
     def __init__(
         self,
         *,
@@ -109,6 +106,7 @@ class Quiz:
         scoring: Scoring,
         refresh_seconds: float,
         rng: random.Random | None = None,
+        missed: MissListener | None = None,
     ) -> None:
         self.bank = bank
         self.store = store
@@ -118,18 +116,16 @@ class Quiz:
         self.scoring = scoring
         self.rng = rng or random.Random()
         self.refresher = PostRefresher(refresh_seconds, self)
-        self.miss_listeners: list[MissListener] = []
-
-    def on_miss(self, listener: MissListener) -> None:
-        self.miss_listeners.append(listener)
+        self._missed = missed
 
     async def missed(self, platform: str, user_id: str, question_id: str) -> None:
-        """Tell the listeners; the answer itself is already saved, so a failing listener is only logged."""
-        for listener in self.miss_listeners:
-            try:
-                await listener(platform, user_id, question_id)
-            except Exception:
-                log.exception("a miss listener failed for %s on %s", user_id, question_id)
+        """Tell the review deck; the answer itself is already saved, so a failure here is only logged."""
+        if self._missed is None:
+            return
+        try:
+            await self._missed(platform, user_id, question_id)
+        except Exception:
+            log.exception("could not file the miss of %s on %s for review", user_id, question_id)
 
     # --- the daily post ---------------------------------------------------------------------
 
@@ -210,6 +206,14 @@ class Quiz:
 
     # --- answers ----------------------------------------------------------------------------
 
+    async def press_answer(self, ctx: Context, value: str) -> Reply:
+        """A click on a daily post's button: "<post id>:<choice>"."""
+        post_text, _, choice = value.partition(":")
+        post_id = parse_id(post_text)
+        if post_id is None or not choice or ctx.channel.id is None:
+            return self.views.error(ctx.lang, "quiz.unknown_post")
+        return await self.answer_daily(ctx.channel, ctx.member, post_id, choice, ctx.lang)
+
     async def answer_daily(
         self, settings: ChannelSettings, member: Member, post_id: int, choice: str, lang: Lang
     ) -> Reply:
@@ -241,31 +245,3 @@ class Quiz:
         if not outcome.correct:
             await self.missed(settings.platform, member.user_id, question.id)
         return self.views.daily_result(question, outcome, lang)
-
-    def practice_question(self, pool: list[Question], lang: Lang) -> Reply:
-        question = self.rng.choice(sorted(pool, key=lambda q: q.id))
-        return self.views.practice_question(question, lang)
-
-    async def practice_for(self, channel_key: int, user_id: str, pool: list[Question], lang: Lang) -> Reply:
-        """A practice question that prefers the member's weak topics in this channel."""
-        history = await self.store.history(channel_key, user_id)
-        exams = await self.store.exam_history(channel_key, user_id)
-        results = [(h[0], h[1]) for h in history] + [(e[0], e[1]) for e in exams]
-        question = weighted_pick(pool, topic_miss_rates(results, self.bank), self.rng)
-        return self.views.practice_question(question, lang)
-
-    async def answer_practice(
-        self, settings: ChannelSettings, member: Member, question_id: str, choice: str, lang: Lang
-    ) -> Reply:
-        question = self.bank.questions.get(question_id)
-        if question is None:
-            return self.views.error(lang, "quiz.question_gone")
-        picked = decode_choice(choice, question)
-        if picked is None:
-            return self.views.error(lang, "quiz.bad_choice", choices=len(choice_options(question)))
-        correct = question.is_correct(picked)
-        assert settings.id is not None
-        await self.store.record_practice(settings.id, member.user_id, question.id, picked, correct, self.clock.now())
-        if not correct:
-            await self.missed(settings.platform, member.user_id, question.id)
-        return self.views.practice_result(question, picked, correct, lang)

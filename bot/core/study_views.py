@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.core.commands import CARD, EXAM, EXAM_ABANDON, EXAM_MISSED, EXAM_RESUME, REVIEW, REVIEW_NEXT
 from bot.core.models import EXAM_CODES, BoardRow, Button, Exam, Field, Lang, Question, Reply, ReviewCard
+from bot.core.study_types import Deck, ExamResult, MemberStats, Tally, WeakDomain
 from bot.core.views import Views
 
-if TYPE_CHECKING:
-    from bot.core.exam import ExamResult
-    from bot.core.insights import WeakDomain
-    from bot.core.review import Deck
-    from bot.core.stats import MemberStats, Tally
-
-# Button actions (the handlers in review.py and exam.py register under these names).
-REVIEW = "review"  # value "<question_id>:<choice>"
-REVIEW_NEXT = "review-next"
-EXAM = "exam"  # value "<exam_id>:<position>:<choice>"
-EXAM_RESUME = "exam-resume"  # value "<exam_id>"
-EXAM_ABANDON = "exam-abandon"  # value "<exam_id>"
-EXAM_MISSED = "exam-missed"  # value "<exam_id>:<page>"
-
-FIELD_LIMIT = 1000  # Discord allows 1024 characters in a field value
-PROMPT_LIMIT = 300
+PROMPT_PREVIEW = 300  # characters of a missed question's prompt shown in an exam's result
 
 
 def percent(correct: int, total: int) -> int:
@@ -227,7 +213,7 @@ class StudyViews(Views):
         ]
         fields.append(Field(t(lang, "stats.weakest"), "\n".join(weak_lines) or t(lang, "stats.no_weak")))
         fields.append(reviews)
-        buttons = tuple(Button(t(lang, "card.open", name=topic.name), "card", topic.id) for topic, _ in stats.weakest)
+        buttons = tuple(Button(t(lang, "card.open", name=topic.name), CARD, topic.id) for topic, _ in stats.weakest)
         return Reply(title=title, body="", fields=tuple(fields), buttons=buttons, kind="stats")
 
     # --- /exam --------------------------------------------------------------------------------
@@ -282,14 +268,14 @@ class StudyViews(Views):
             topic = self.bank.topics.get(question.topic)
             value = "\n".join(
                 [
-                    clip(question.prompt.get(lang), PROMPT_LIMIT),
+                    clip(question.prompt.get(lang), PROMPT_PREVIEW),
                     self.t(lang, "exam.your_answer", picked=self._choice_text(question, picked, lang) or "—"),
                     self._answer_line(question, lang),
                     question.explanation.get(lang),
                 ]
             )
             name = self.t(lang, "exam.missed_name", number=position + 1, topic=topic.name if topic else question.topic)
-            fields.append(Field(name, clip(value, FIELD_LIMIT)))
+            fields.append(Field(name, value))
         return tuple(fields)
 
     def _pages(self, result: ExamResult, per_page: int) -> int:

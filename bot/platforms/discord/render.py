@@ -241,11 +241,3 @@ def button_specs(buttons: tuple[Button, ...]) -> list[ButtonSpec]:
         seen.add(spec.custom_id)
         specs.append(spec)
     return specs
-
-
-def parse_custom_id(custom_id: str) -> tuple[str, str]:
-    """(action, value) of a button; a custom_id that is not one of ours gives an action no one handles."""
-    match = CUSTOM_ID_RE.fullmatch(custom_id)
-    if match is None:
-        return "?", ""
-    return match["action"], match["value"]

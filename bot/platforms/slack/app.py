@@ -25,10 +25,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Reply
 from bot.core.router import Router
-from bot.platforms.slack_api import PLATFORM, SlackPlatform
-from bot.platforms.slack_members import MemberDirectory
-from bot.platforms.slack_render import render
-from bot.platforms.slack_requests import (
+from bot.platforms.slack.members import MemberDirectory
+from bot.platforms.slack.platform import PLATFORM, SlackPlatform
+from bot.platforms.slack.render import render
+from bot.platforms.slack.requests import (
     ActionRequest,
     CommandRequest,
     Incomplete,
@@ -143,10 +143,16 @@ class SlackBot:
         except Exception:
             log.exception("slack: %s failed", what)
 
-    async def drain(self) -> None:
-        """Wait until every acknowledged request has been answered (tests, shutdown)."""
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until every acknowledged request has been answered (at most `timeout` seconds)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                log.warning("slack: %d acknowledged requests were still being answered at shutdown", len(self._tasks))
+                return
+            await asyncio.wait(set(self._tasks), timeout=left)
 
     # --- the guard: retries and incomplete payloads -----------------------------------------
 

@@ -13,9 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.platforms.slack_render import action_name
+from bot.platforms.slack.render import action_name
 
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def mentions_as_ids(text: str) -> str:
+    """Slack's escaped mentions (`<@U123|minseo>`) as the user ids the core looks members up by."""
+    return _MENTION.sub(r"\1", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +90,7 @@ def parse_command(body: Mapping[str, Any], team_fallback: str = "") -> CommandRe
     if incomplete:
         return incomplete
     text = body.get("text")
-    return CommandRequest(origin, command.lstrip("/"), text if isinstance(text, str) else "")
+    return CommandRequest(origin, command.lstrip("/"), mentions_as_ids(text) if isinstance(text, str) else "")
 
 
 def _first_action(body: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -144,7 +150,7 @@ def parse_mention(body: Mapping[str, Any], team_fallback: str = "") -> CommandRe
     words = unescape(_LEADING_MENTION.sub(" ", _text(event.get("text")), count=1)).split(maxsplit=1)
     if not words:
         return CommandRequest(origin, "studybot", "help")
-    return CommandRequest(origin, words[0].lstrip("/"), words[1] if len(words) > 1 else "")
+    return CommandRequest(origin, words[0].lstrip("/"), mentions_as_ids(words[1]) if len(words) > 1 else "")
 
 
 # Top-level parts that Slack always sends as objects (or null); bolt reads them with .get().

@@ -1,71 +1,40 @@
 """studybot on Discord: a discord.py client whose slash commands and buttons all go to the core's router.
 
 Modelled on discord.py's examples/advanced_startup.py (dependencies passed to the constructor, async
-set-up in `setup_hook`). Buttons carry all they need in their custom_id, so every click, on a message
-sent before or after a restart, comes through `on_interaction` (see discord_views).
+set-up in `setup_hook`) and examples/views/dynamic_counter.py (buttons registered once as a
+DynamicItem, so clicks on messages sent before a restart still arrive). An AutoShardedClient, so one
+process can run some of the bot's shards (`[discord] shard_count`, `shard_ids`).
 
 Replies speak the channel's language (the router's channel setting): a member's Discord locale is
-used only where no channel can be looked up (an interaction that cannot be read or has no channel).
+used only where no channel can be looked up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import discord
-import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
+from bot.core.commands import COMMANDS
 from bot.core.models import ChannelRef, Invocation, Lang, Member, Press
 from bot.core.router import Router
-from bot.platforms.discord_commands import CatalogTranslator, build_commands
-from bot.platforms.discord_guard import InteractionGuard
-from bot.platforms.discord_platform import DiscordPlatform
-from bot.platforms.discord_render import parse_custom_id
-from bot.platforms.discord_reply import Responder
-from bot.platforms.discord_views import clicked_custom_id
+from bot.platforms.discord.buttons import ActionButton
+from bot.platforms.discord.commands import CatalogTranslator, build_commands
+from bot.platforms.discord.platform import DiscordPlatform
+from bot.platforms.discord.render import CUSTOM_ID_RE
+from bot.platforms.discord.responder import Responder
 
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
 
 PLATFORM = "discord"
-CHANNEL_COMMANDS = ("leaderboard",)  # the rest answer the caller privately
+CHANNEL_COMMANDS = frozenset(c.name for c in COMMANDS if c.reply == "channel")
 SUB_COMMAND_TYPES = (1, 2)  # option types: a sub-command, a sub-command group
 RAW_TEXT_ERRORS = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch, app_commands.TransformerError)
-INVITE_SCOPES = ("bot", "applications.commands")
-
-
-def invite_permissions() -> discord.Permissions:
-    """What the bot needs in its channel: read it, post embeds, open threads for the explanations."""
-    return discord.Permissions(
-        view_channel=True,
-        send_messages=True,
-        embed_links=True,
-        read_message_history=True,
-        create_public_threads=True,
-        send_messages_in_threads=True,
-    )
-
-
-def invite_url(client_id: str) -> str:
-    if not client_id.isdigit():
-        raise ValueError(f"the application id must be a number, not {client_id[:40]!r}")
-    return discord.utils.oauth_url(client_id, permissions=invite_permissions(), scopes=INVITE_SCOPES)
-
-
-def configure_endpoints(api_url: str, gateway_url: str) -> None:
-    """Point discord.py's REST, interaction and gateway traffic at Discord or a compatible server."""
-    api, gateway = yarl.URL(api_url), yarl.URL(gateway_url)
-    if api.scheme not in ("http", "https") or not api.host:
-        raise ValueError(f"the Discord API URL must be http(s)://host/..., not {api_url[:80]!r}")
-    if gateway.scheme not in ("ws", "wss") or not gateway.host:
-        raise ValueError(f"the Discord gateway URL must be ws(s)://host/..., not {gateway_url[:80]!r}")
-    Route.BASE = str(api).rstrip("/")
-    DiscordWebSocket.DEFAULT_GATEWAY = gateway
 
 
 def locale_lang(locale: object) -> Lang | None:
@@ -146,19 +115,16 @@ class StudyTree(app_commands.CommandTree["StudyClient"]):
         await self.client.answer_failure(interaction)
 
 
-class StudyClient(discord.Client):
+class StudyClient(discord.AutoShardedClient):
     def __init__(
         self,
         *,
         router: Router,
         platform: DiscordPlatform,
-        api_url: str,
-        gateway_url: str,
         dev_guild: int = 0,
         defer_after: float = 1.5,
         **options: Any,
     ) -> None:
-        configure_endpoints(api_url, gateway_url)
         options.setdefault("intents", discord.Intents(guilds=True))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(**options)
@@ -167,10 +133,12 @@ class StudyClient(discord.Client):
         self.dev_guild = dev_guild
         self.tree = StudyTree(self)
         self.responder = Responder(defer_after, platform)
-        InteractionGuard(self, self._unreadable).install()
+        self._accepting = True
+        self._work: set[asyncio.Task[Any]] = set()
         platform.bind(self)
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(ActionButton)
         self.platform.mark_ready()
         await self.tree.set_translator(CatalogTranslator(self.text))
         for command in build_commands(self):
@@ -200,7 +168,7 @@ class StudyClient(discord.Client):
         return self.router.t(lang, key)
 
     def complete_topics(self, text: str, limit: int) -> list[tuple[str, str]]:
-        return self.router.lookup.complete(text[:100], limit=limit)
+        return self.router.complete_topics(text, limit)
 
     def _source(self, interaction: Interaction) -> tuple[ChannelRef, Member] | None:
         user = interaction.user
@@ -212,7 +180,32 @@ class StudyClient(discord.Client):
         member = Member(str(user.id), user.display_name or str(user.id), is_admin)
         return ChannelRef(PLATFORM, team, str(interaction.channel_id)), member
 
+    # --- work under way, for an orderly stop -------------------------------------------------
+
+    def refuse_new_work(self) -> None:
+        self._accepting = False
+
+    async def finish_work(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) for the interactions being answered."""
+        if self._work:
+            _, pending = await asyncio.wait(set(self._work), timeout=timeout)
+            if pending:
+                log.warning("discord: %d interactions were still being answered when the bot stopped", len(pending))
+
+    async def _accept(self, interaction: Interaction) -> bool:
+        """Track this interaction's task; a stopping bot refuses it (nothing is stored)."""
+        if not self._accepting:
+            await self.answer_failure(interaction, "router.stopping")
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._work.add(task)
+            task.add_done_callback(self._work.discard)
+        return True
+
     async def command(self, interaction: Interaction, name: str, args: object) -> None:
+        if not await self._accept(interaction):
+            return
         source = self._source(interaction)
         if source is None:
             await self.answer_failure(interaction, "discord.no_channel")
@@ -223,6 +216,8 @@ class StudyClient(discord.Client):
         await self.responder.respond(interaction, self.router.handle(invocation), private_guess=private)
 
     async def press(self, interaction: Interaction, action: str, value: str) -> None:
+        if not await self._accept(interaction):
+            return
         source = self._source(interaction)
         if source is None:
             await self.answer_failure(interaction, "discord.no_channel")
@@ -231,11 +226,19 @@ class StudyClient(discord.Client):
         await self.responder.respond(interaction, self.router.press(click), private_guess=True)
 
     async def on_interaction(self, interaction: Interaction) -> None:
-        """Every click on any of our buttons: discord.py keeps no view of ours to give it to."""
+        """Clicks discord.py's DynamicItem dispatch leaves alone: a custom_id that is not one of ours (old or
+        forged) is refused; one that is not on the clicked message (a button the reveal just took away) or
+        that carries no message is handled here, as its custom_id holds all it needs. The rest reach
+        ActionButton."""
         if interaction.type is not discord.InteractionType.component:
             return
-        action, value = parse_custom_id(clicked_custom_id(interaction))
-        await self.press(interaction, action, value)
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = data.get("custom_id")
+        match = CUSTOM_ID_RE.fullmatch(custom_id) if isinstance(custom_id, str) else None
+        if match is None:
+            await self.answer_failure(interaction, "router.unknown_button")
+        elif interaction.message is None or custom_id not in _custom_ids(interaction.message):
+            await self.press(interaction, match["action"], match["value"])
 
     async def answer_failure(self, interaction: Interaction, key: str = "router.failed") -> None:
         lang = locale_lang(interaction.locale) or "ko"
@@ -249,5 +252,12 @@ class StudyClient(discord.Client):
         except discord.HTTPException as exc:
             log.warning("could not tell interaction %s that it failed: %s", interaction.id, exc.status)
 
-    def _unreadable(self, locale: str | None) -> str:
-        return self.text(locale_lang(locale) or "ko", "discord.unreadable")
+
+def _custom_ids(message: discord.Message) -> set[str]:
+    found: set[str] = set()
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            custom_id = getattr(child, "custom_id", None)
+            if isinstance(custom_id, str):
+                found.add(custom_id)
+    return found

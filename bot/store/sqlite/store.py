@@ -25,7 +25,7 @@ import aiosqlite
 from bot.core.models import AnswerOutcome, BoardRow, ChannelRef, ChannelSettings, Post
 from bot.core.ports import StoreError
 from bot.store.codec import decode_picked, encode_picked, from_ms, to_ms
-from bot.store.study import StudyQueries
+from bot.store.sqlite.study import StudyQueries
 
 log = logging.getLogger(__name__)
 CHANNEL_CACHE_SECONDS = 5.0
@@ -34,7 +34,7 @@ OPEN_POST_CACHE_SIZE = 1024
 
 def load_migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file in migrations/, in order."""
-    folder = resources.files("bot.store") / "migrations"
+    folder = resources.files("bot.store.sqlite") / "migrations"
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.core.models import ChannelRef, MessageRef, Reply
-from bot.platforms.slack_render import SlackMessage, render, render_one
+from bot.platforms.slack.render import SlackMessage, render, render_one
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 import discord
 
 from bot.core.models import Reply
-from bot.platforms.discord_render import Page, button_specs, render_pages
-from bot.platforms.discord_views import build_view
+from bot.platforms.discord.buttons import build_view
+from bot.platforms.discord.render import Page, button_specs, render_pages
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,7 @@ class Responder:
             del first["ephemeral"]
             first.setdefault("content", None)
             first.setdefault("embeds", [])
+            message: discord.InteractionMessage | discord.WebhookMessage
             message = await interaction.edit_original_response(**first)
         else:  # the "thinking" message shows to the wrong audience: replace it
             await interaction.delete_original_response()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 import discord
 
 from bot.core.models import ChannelRef, MessageRef, Reply
-from bot.platforms.discord_render import button_specs, render_pages, render_single, thread_name
-from bot.platforms.discord_views import build_view
+from bot.platforms.discord.buttons import build_view
+from bot.platforms.discord.render import button_specs, render_pages, render_single, thread_name
 
 log = logging.getLogger(__name__)
 
-THREAD_ARCHIVE_MINUTES = 1440  # a day: the explanation stays open for the rest of the study day
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day: the explanation stays open for the rest of the study day
 
 
 def _snowflake(text: str, what: str) -> int:
