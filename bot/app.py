@@ -20,6 +20,7 @@ from bot.core.boards import Boards
 from bot.core.cards import Cards
 from bot.core.content import QuestionBank
 from bot.core.daily import Daily
+from bot.core.delivery import Delivery, Sleep
 from bot.core.exam import Exams
 from bot.core.i18n import Catalog
 from bot.core.lookup import LookupIndex
@@ -30,7 +31,7 @@ from bot.core.review import Review
 from bot.core.router import Router
 from bot.core.stats import Stats
 from bot.core.study_views import StudyViews
-from bot.schedule import Scheduler, Sleep
+from bot.schedule import Scheduler
 from bot.store import open_store
 
 DRAIN_SECONDS = 10.0
@@ -98,6 +99,7 @@ async def build_core(
     store = store or await open_store(settings.db_path, synchronous=settings.synchronous)
     views, bank = library.views, library.bank
     review = Review(bank=bank, store=store, clock=clock, views=views)
+    delivery = Delivery(store=store, platform=platform, views=views, bank=bank, clock=clock, sleep=sleep)
     daily = Daily(
         bank=bank,
         store=store,
@@ -106,29 +108,30 @@ async def build_core(
         views=views,
         scoring=settings.scoring,
         refresh_seconds=settings.refresh_seconds if refresh_seconds is None else refresh_seconds,
+        delivery=delivery,
         rng=rng,
-        missed=review.record_miss,
+        misses=review.miss_rule,
     )
     scheduler = Scheduler(
         store=store,
         daily=daily,
-        views=views,
-        platform=platform,
+        delivery=delivery,
         clock=clock,
         grace_minutes=settings.grace_minutes,
-        sleep=sleep,
+        reconcile_seconds=settings.reconcile_seconds,
+        refresh_seconds=settings.settings_refresh_seconds,
     )
     cards = Cards(bank=bank, lookup=library.lookup, views=views)
     features: dict[str, object] = {
         "daily": daily,
         "cards": cards,
         "practice": Practice(
-            bank=bank, lookup=library.lookup, store=store, clock=clock, views=views, rng=rng, missed=review.record_miss
+            bank=bank, lookup=library.lookup, store=store, clock=clock, views=views, rng=rng, misses=review.miss_rule
         ),
         "boards": Boards(store=store, views=views, clock=clock),
         "review": review,
         "stats": Stats(bank=bank, store=store, clock=clock, views=views, review=review),
-        "exams": Exams(bank=bank, store=store, clock=clock, views=views, missed=review.record_miss, rng=rng),
+        "exams": Exams(bank=bank, store=store, clock=clock, views=views, misses=review.miss_rule, rng=rng),
         "admin": Admin(
             store=store, daily=daily, views=views, next_times=scheduler.next_times, listeners=(scheduler.rebuild,)
         ),

@@ -45,6 +45,8 @@ class Settings:
     scoring: Scoring
     refresh_seconds: float
     grace_minutes: int
+    reconcile_seconds: float
+    settings_refresh_seconds: float
     channel_defaults: ChannelSettings
     console_user: str
     console_language: Lang
@@ -155,6 +157,8 @@ def load_settings(
             scoring=Scoring(int(scoring["correct"]), tuple(int(b) for b in scoring["first_correct_bonus"])),
             refresh_seconds=float(raw["posts"]["refresh_seconds"]),
             grace_minutes=int(raw["schedule"]["grace_minutes"]),
+            reconcile_seconds=float(raw["schedule"]["reconcile_seconds"]),
+            settings_refresh_seconds=float(raw["schedule"]["settings_refresh_seconds"]),
             channel_defaults=_channel_defaults(raw["channel_defaults"]),
             console_user=str(raw["console"]["user"]),
             console_language=_language(raw["console"]["language"], "[console] language"),

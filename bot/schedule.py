@@ -1,10 +1,12 @@
 """The schedule: each channel's daily post, reveal and weekly board, on time in its own time zone.
 
 Jobs are derived from the stored channel settings at start and rebuilt for a channel whenever its
-settings change. Every job claims its work in the store before sending (the day's post, the reveal,
-the week's board), so a restart, a DST double fire or a second process on the same database never
-posts twice. The same CronTriggers and job functions drive the live AsyncIOScheduler and the virtual
-clock of `studybot simulate` and the tests (`bot.simulate.VirtualRunner`).
+settings change, here or in another process (the store's channel versions are polled every
+`refresh_seconds`). A job only claims its work in the store (the day's post, the close, the week's
+board) and hands the claimed records to `Delivery`, which sends each exactly once; the reconciler
+runs at start and every `reconcile_seconds` and finishes every record that is not done, so any
+number of processes can run this scheduler on one database. The same CronTriggers and job functions
+drive the live AsyncIOScheduler and the virtual clock of `studybot simulate` (`bot.simulate`).
 
 Talks to platforms only through ChatPlatform; imports only the core and APScheduler.
 """
@@ -13,30 +15,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.core.boards import week_that_ended, weekly_board
+from bot.core.boards import week_that_ended
 from bot.core.daily import Daily
+from bot.core.delivery import Delivery, board_window, label
 from bot.core.models import ChannelRef, ChannelSettings
-from bot.core.ports import ChatPlatform, Clock, Store
+from bot.core.periods import week_label
+from bot.core.ports import Clock, Store
 from bot.core.settings import DAY_NAMES
-from bot.core.views import Views
 
 log = logging.getLogger(__name__)
 
 POST, CLOSE, BOARD = "post", "close", "board"
 KINDS = (CLOSE, BOARD, POST)  # also the order of jobs due at the same instant: reveal, board, post
-RETRY_DELAYS = (5.0, 30.0, 120.0)  # seconds between attempts when the platform fails for a while
-
-Sleep = Callable[[float], Awaitable[object]]
-T = TypeVar("T")
+RECONCILE_SECONDS = 180.0
+REFRESH_SECONDS = 15.0
 
 
 # --- triggers and fire times ----------------------------------------------------------------
@@ -46,20 +46,15 @@ def triggers(settings: ChannelSettings) -> dict[str, CronTrigger]:
     """The three cron triggers of a channel, in its time zone."""
     zone = ZoneInfo(settings.timezone)
     days = ",".join(DAY_NAMES[d] for d in settings.days)
-    return {
-        POST: CronTrigger(
-            day_of_week=days, hour=settings.post_time.hour, minute=settings.post_time.minute, timezone=zone
-        ),
-        CLOSE: CronTrigger(
-            day_of_week=days, hour=settings.close_time.hour, minute=settings.close_time.minute, timezone=zone
-        ),
-        BOARD: CronTrigger(
-            day_of_week=DAY_NAMES[settings.board_day],
-            hour=settings.board_time.hour,
-            minute=settings.board_time.minute,
-            timezone=zone,
-        ),
-    }
+    at = {POST: settings.post_time, CLOSE: settings.close_time}
+    found = {kind: CronTrigger(day_of_week=days, hour=t.hour, minute=t.minute, timezone=zone) for kind, t in at.items()}
+    found[BOARD] = CronTrigger(
+        day_of_week=DAY_NAMES[settings.board_day],
+        hour=settings.board_time.hour,
+        minute=settings.board_time.minute,
+        timezone=zone,
+    )
+    return found
 
 
 def wanted_triggers(settings: ChannelSettings) -> dict[str, CronTrigger]:
@@ -93,35 +88,6 @@ def latest_fire(trigger: CronTrigger, now: datetime, within: timedelta) -> datet
     return latest
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Worth another try: a lost connection, a timeout, or a 5xx / 429 answer from the platform.
-
-    ConnectionError and TimeoutError are OSErrors. An adapter can also mark its own error `transient`.
-    """
-    if isinstance(exc, OSError) or getattr(exc, "transient", False):
-        return True
-    # aiohttp's connection errors are not all OSErrors, and this module may not import aiohttp.
-    if any(cls.__name__ == "ClientConnectionError" for cls in type(exc).__mro__):
-        return True
-    response = getattr(exc, "response", None)
-    for status in (
-        getattr(exc, "status", None),
-        getattr(exc, "status_code", None),
-        getattr(response, "status_code", None),
-    ):
-        if isinstance(status, int) and (status >= 500 or status == 429):
-            return True
-    return False
-
-
-def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-def label(settings: ChannelSettings) -> str:
-    return f"{settings.platform}:{settings.channel_id}"
-
-
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     id: str  # "<kind>:<channel key>", also the APScheduler job id
@@ -139,46 +105,60 @@ class Scheduler:
         *,
         store: Store,
         daily: Daily,
-        views: Views,
-        platform: ChatPlatform,
+        delivery: Delivery,
         clock: Clock,
         grace_minutes: int = 120,
-        retry_delays: tuple[float, ...] = RETRY_DELAYS,
-        sleep: Sleep = asyncio.sleep,
+        reconcile_seconds: float = RECONCILE_SECONDS,
+        refresh_seconds: float = REFRESH_SECONDS,
     ) -> None:
         self.store = store
         self.daily = daily
-        self.views = views
-        self.platform = platform
+        self.delivery = delivery
         self.clock = clock
         self.grace = timedelta(minutes=grace_minutes)
-        self.retry_delays = retry_delays
-        self.sleep = sleep
+        self.reconcile_seconds = reconcile_seconds
+        self.refresh_seconds = refresh_seconds
         self.jobs: dict[str, JobSpec] = {}
         self.live: AsyncIOScheduler | None = None
         self._tasks: set[asyncio.Future[None]] = set()  # background work and running jobs
+        self._version = 0
+        self._stopping = False
 
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self, *, live: bool = True) -> None:
-        """Jobs from the stored settings and catch-up. With `live`, APScheduler runs the jobs on time and
-        is started first, so no fire time passes unseen while catch-up works (in the background)."""
-        channels = await self.store.active_channels()
+        """Jobs from the stored settings, the reconciler, then catch-up. With `live`, APScheduler runs the
+        jobs on time and is started first, so no fire time passes unseen while catch-up works."""
+        changed, self._version = await self.store.channels_changed(0)
+        channels = [c for c in changed if c.active]
         for settings in channels:
             self._set_jobs(settings)
         if not live:
+            await self.reconcile()
             await self.catch_up(channels)
             return
         self.live = AsyncIOScheduler(timezone=UTC)
         for spec in self.jobs.values():
             self._sync(spec.id)
+        self.live.add_job(self._tracked_reconcile, "interval", seconds=self.reconcile_seconds, id="reconcile")
+        self.live.add_job(self._tracked_refresh, "interval", seconds=self.refresh_seconds, id="refresh")
         self.live.start()
-        self._spawn(self.catch_up(channels))
+        self._spawn(self._start_work(channels))
+
+    async def _start_work(self, channels: list[ChannelSettings]) -> None:
+        await self._guarded_all(self.reconcile())
+        await self.catch_up(channels)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _track(self) -> None:
+        current = asyncio.current_task()
+        if current is not None:
+            self._tasks.add(current)
+            current.add_done_callback(self._tasks.discard)
 
     async def idle(self) -> None:
         """Wait for background work: catch-up, reveals started by settings changes, running jobs."""
@@ -186,24 +166,31 @@ class Scheduler:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop firing; cancel work under way and wait for it, so a cancelled post releases its claim
-        while the database is still open (a claim left behind would block that day's post)."""
+        """Stop firing; let the work under way finish for at most `timeout` seconds, then cancel it (a send
+        cut short stays "sending": the next start asks the platform before it sends again)."""
+        self._stopping = True
         if self.live is not None and self.live.running:
             self.live.shutdown(wait=False)
         self.live = None
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        pending = [t for t in self._tasks if not t.done()]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def rebuild(self, settings: ChannelSettings) -> None:
         """Settings listener: the channel's jobs follow its new settings at once; a reveal that is now
         due runs in the background, so the admin's reply never waits on a platform's retries."""
         self._set_jobs(settings)
-        if settings.active and settings.id is not None:
-            self._spawn(self._reveal_due(settings))
+        if settings.active and settings.id is not None and not self._stopping:
+            self._spawn(self._guarded(settings, self._close_due(settings, self.clock.now())))
 
-    async def _reveal_due(self, settings: ChannelSettings) -> None:
-        await self._guarded(settings, self._close_due(settings, self.clock.now()))
+    async def refresh(self) -> None:
+        """Channels saved by any process since the last look get their jobs rebuilt."""
+        changed, self._version = await self.store.channels_changed(self._version)
+        for settings in changed:
+            self._set_jobs(settings)
 
     def _set_jobs(self, settings: ChannelSettings) -> None:
         assert settings.id is not None, "only saved channels have jobs"
@@ -251,12 +238,16 @@ class Scheduler:
     # --- the job functions (the same for APScheduler and the virtual clock) -------------------
 
     async def _run_live_job(self, kind: str, ref: ChannelRef) -> None:
-        """A job APScheduler fired, in a task of its own: tracked so that shutdown can wait for it."""
-        current = asyncio.current_task()
-        if current is not None:
-            self._tasks.add(current)
-            current.add_done_callback(self._tasks.discard)
+        self._track()  # shutdown waits for it
         await self.run_job(kind, ref)
+
+    async def _tracked_reconcile(self) -> None:
+        self._track()
+        await self._guarded_all(self.reconcile())
+
+    async def _tracked_refresh(self) -> None:
+        self._track()
+        await self._guarded_all(self.refresh())
 
     async def run_job(self, kind: str, ref: ChannelRef) -> None:
         """What a fired job does, from the channel's settings as stored now; never raises."""
@@ -272,14 +263,34 @@ class Scheduler:
         except Exception:
             log.exception("the %s job failed for %s:%s", kind, ref.platform, ref.channel_id)
 
+    async def reconcile(self) -> None:
+        """Finish every outbox record that is not done (a crash, a stop, another process that died)."""
+        records = await self.store.outbox_open()
+        if not records:
+            return
+        channels = {c.id: c for c in await self.store.active_channels()}
+        for record in records:
+            if self._stopping:
+                return
+            settings = channels.get(record.channel_key)
+            if settings is None:
+                await self.store.outbox_end(record.id, "missed", self.clock.now(), "the channel is no longer set up")
+                log.info("dropped %s: its channel is no longer set up", record.key)
+                continue
+            if record.state == "sending" and record.lease_until and record.lease_until > self.clock.now():
+                continue  # a living process (maybe this one) is sending it
+            log.info("reconciling %s in %s (%s)", record.key, label(settings), record.state)
+            outcome = await self.delivery.deliver(record, settings)
+            log.info("reconciled %s in %s: %s", record.key, label(settings), outcome.state)
+
     async def catch_up(self, channels: list[ChannelSettings] | None = None) -> None:
-        """On start: reveal every post past its close time; send what was due inside the grace window."""
+        """On start: reveal every post past its close time; claim what was due inside the grace window."""
         for settings in channels if channels is not None else await self.store.active_channels():
             now = self.clock.now()  # per channel: an earlier channel's retries may have taken minutes
             await self._guarded(settings, self._close_due(settings, now))
             if not settings.paused:
                 await self._guarded(settings, self._board_if_due(settings, now))
-                await self._guarded(settings, self._post_if_due(settings, now, starting=True))
+                await self._guarded(settings, self._post_if_due(settings, now))
 
     async def _guarded(self, settings: ChannelSettings, work: Awaitable[object]) -> None:
         try:
@@ -287,9 +298,15 @@ class Scheduler:
         except Exception:
             log.exception("a scheduled job failed for %s", label(settings))
 
+    async def _guarded_all(self, work: Awaitable[object]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("the scheduler's background work failed")
+
     # --- daily post -------------------------------------------------------------------------
 
-    async def _post_if_due(self, settings: ChannelSettings, now: datetime, *, starting: bool = False) -> None:
+    async def _post_if_due(self, settings: ChannelSettings, now: datetime) -> None:
         assert settings.id is not None
         every = triggers(settings)
         due = latest_fire(every[POST], now, timedelta(days=1))
@@ -298,13 +315,7 @@ class Scheduler:
         day = to_local(due, settings.timezone).date()
         existing = await self.store.post_on(settings.id, day)
         if existing is not None:
-            if existing.posted_at is None and starting:
-                log.warning(
-                    "the daily post of %s for %s was claimed but never confirmed as posted (another process "
-                    "is posting it, or one stopped mid-post); not posting again to avoid a duplicate",
-                    label(settings),
-                    day,
-                )
+            await self.daily.send(settings, existing)  # finishes a claim not yet confirmed; else nothing
             return
         closes = every[CLOSE].get_next_fire_time(None, due)
         if now - due > self.grace or (closes is not None and now >= closes.astimezone(UTC)):
@@ -321,21 +332,10 @@ class Scheduler:
                 self.grace.total_seconds() // 60,
             )
             return
-        claimed = await self.daily.claim_daily(settings, day)
-        if claimed is None:
-            return
-        post, question = claimed
-        try:
-            sent = await self._attempts(
-                f"the daily post of {day}", settings, lambda: self.daily.send_daily(settings, post, question)
-            )
-        except BaseException:  # cancelled at shutdown: leave no claim behind that nobody will post
-            await self.daily.release_daily(post)
-            raise
-        if sent is None:
-            await self.daily.release_daily(post)
-            return
-        log.info("posted the daily question of %s for %s", label(settings), day)
+        post = await self.daily.claim_daily(settings, day)
+        if post is not None:
+            outcome = await self.daily.send(settings, post)
+            log.info("the daily post of %s for %s: %s", label(settings), day, outcome.state)
 
     # --- reveal -----------------------------------------------------------------------------
 
@@ -344,12 +344,12 @@ class Scheduler:
         assert settings.id is not None
         close = triggers(settings)[CLOSE]
         for post in await self.store.open_posts(settings.id):
-            assert post.posted_at is not None
-            due = close.get_next_fire_time(None, to_local(post.posted_at, settings.timezone))
-            if due is not None and due.astimezone(UTC) <= now:
-                await self._attempts(
-                    f"the reveal of {post.local_date}", settings, lambda post=post: self.daily.close(settings, post)
-                )
+            posted = post.posted_at or datetime.combine(
+                post.local_date, settings.post_time, ZoneInfo(settings.timezone)
+            )
+            due = close.get_next_fire_time(None, to_local(posted, settings.timezone))
+            if due is not None and due.astimezone(UTC) <= now and await self.daily.close(settings, post):
+                log.info("closed the daily post of %s for %s", label(settings), post.local_date)
 
     # --- weekly board -----------------------------------------------------------------------
 
@@ -358,58 +358,25 @@ class Scheduler:
         due = latest_fire(triggers(settings)[BOARD], now, timedelta(days=7))
         if due is None:
             return
-        start, end, week_label = week_that_ended(due, settings)
-        week = to_local(start, settings.timezone).date()
-        if await self.store.board_posted(settings.id, week) is not None:
+        monday = week_that_ended(due, settings)
+        record = await self.store.claim_board(settings.id, monday, now, board_window(due))
+        if record is None:
+            existing = await self.store.outbox_get(f"board:{settings.id}:{monday.isoformat()}")
+            if existing is not None and not existing.done:
+                await self.delivery.deliver(existing, settings)
             return
         if now - due > self.grace:
             # A week nobody answered in (e.g. before the channel was set up) is no loss worth a warning.
-            answered = await self.store.board(settings.id, start, end, 1)
+            answered = await self.store.board(settings.id, "week", monday, 1)
+            await self.store.outbox_end(record.id, "missed", now, "past the grace window")
             log.log(
                 logging.WARNING if answered else logging.INFO,
                 "skipped the weekly board of %s for %s: it was due at %s, past the %d-minute grace window",
                 label(settings),
-                week_label,
+                week_label(monday),
                 to_local(due, settings.timezone).isoformat(),
                 self.grace.total_seconds() // 60,
             )
             return
-        board = await weekly_board(self.store, self.views, settings, due)
-        if not await self.store.claim_board(settings.id, week, now):
-            return
-        try:
-            message = await self._attempts(
-                f"the weekly board of {week_label}", settings, lambda: self.platform.post(settings.ref, board.reply)
-            )
-        except BaseException:  # cancelled at shutdown: leave no claim behind that nobody will post
-            await self.store.release_board(settings.id, week)
-            raise
-        if message is None:
-            await self.store.release_board(settings.id, week)
-            return
-        await self.store.mark_board_posted(settings.id, week, message.message_id, self.clock.now())
-
-    # --- retries ----------------------------------------------------------------------------
-
-    async def _attempts(self, what: str, settings: ChannelSettings, action: Callable[[], Awaitable[T]]) -> T | None:
-        """Run `action`, retrying transient platform errors with backoff; None when it finally failed.
-
-        The caller holds the claim across the attempts and releases it (or the reveal's close) only when
-        they all failed, so a later attempt, here or after a restart, can make it.
-        """
-        for attempt, delay in enumerate((*self.retry_delays, None), start=1):
-            try:
-                return await action()
-            except Exception as exc:
-                if delay is None or not is_transient(exc):
-                    log.error(
-                        "%s for %s failed after %d attempt(s): %s; it was released so a later attempt can make it",
-                        what,
-                        label(settings),
-                        attempt,
-                        describe(exc),
-                    )
-                    return None
-                log.warning("%s for %s failed (%s); retrying in %.0f s", what, label(settings), describe(exc), delay)
-                await self.sleep(delay)
-        return None
+        outcome = await self.delivery.deliver(record, settings)
+        log.info("the weekly board of %s for %s: %s", label(settings), week_label(monday), outcome.state)

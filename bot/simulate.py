@@ -156,21 +156,29 @@ class SimPlatform:
         self.lines.append(line)
         self.emit(line)
 
-    async def post(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def post(self, channel: ChannelRef, reply: Reply, *, key: str | None = None) -> MessageRef:
         self._record(POSTED_KINDS.get(reply.kind, reply.kind), reply)
-        for follow_up in reply.thread:
-            self._record(follow_up.kind, follow_up)
         if reply.kind == "question" and reply.buttons and self.on_daily is not None:
             self.on_daily(int(reply.buttons[0].value.partition(":")[0]))
         return MessageRef(channel, str(next(self._ids)))
 
+    async def post_in_thread(self, parent: MessageRef, reply: Reply, *, key: str) -> MessageRef:
+        self._record(reply.kind, reply)
+        return MessageRef(parent.channel, str(next(self._ids)))
+
     async def edit(self, message: MessageRef, reply: Reply) -> None:
         self._record(EDITED_KINDS.get(reply.kind, reply.kind), reply)
-        for follow_up in reply.thread:
-            self._record(follow_up.kind, follow_up)
+
+    async def find(
+        self, channel: ChannelRef, key: str, reply: Reply, *, parent: MessageRef | None = None
+    ) -> str | None:
+        return None  # a simulated channel never loses a confirmation
 
     async def send_private(self, channel: ChannelRef, user_id: str, reply: Reply) -> None:
         """Private replies are not the channel's messages."""
+
+    async def can_post(self, channel: ChannelRef) -> str | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

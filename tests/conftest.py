@@ -74,3 +74,15 @@ class Channel:
 @pytest.fixture
 def channel(core: Core) -> Channel:
     return Channel(core)
+
+
+async def posted(store, channel_key: int, day, question_id: str, at: datetime, message_id: str | None = None):
+    """A daily post claimed and confirmed as sent, as if the platform had taken it (for tests of what
+    follows a post)."""
+    from datetime import timedelta
+
+    post = await store.claim_post(channel_key, day, question_id, at, at + timedelta(hours=9))
+    record = await store.outbox_get(f"post:{post.id}")
+    await store.outbox_lease(record.id, "test", at, at + timedelta(minutes=1))
+    await store.outbox_sent(record.id, "test", message_id or f"m-{day}", at)
+    return await store.get_post(post.id)

@@ -22,6 +22,7 @@ from bot.core.views import Views
 log = logging.getLogger(__name__)
 
 SettingsListener = Callable[[ChannelSettings], Awaitable[None]]
+CANNOT_POST = ("not_in_channel", "no_permission", "channel_not_found")
 # For /studybot status: the next post, close and board times of a channel, if a scheduler runs.
 NextTimes = Callable[[ChannelSettings], dict[str, datetime | None]]
 
@@ -95,7 +96,18 @@ class Admin:
 
     # --- the channel's schedule (admins) ------------------------------------------------------
 
+    async def _cannot_post(self, ctx: Context) -> Reply | None:
+        """Before a channel is made active: can the bot post there? If not, exactly how to fix it."""
+        reason = await self.daily.platform.can_post(ctx.channel.ref)
+        if reason is None:
+            return None
+        key = f"admin.cannot_post_{reason}" if reason in CANNOT_POST else "admin.cannot_post"
+        return self.views.error(ctx.lang, key, reason=reason[:60])
+
     async def setup(self, ctx: Context, args: str) -> Reply:
+        refused = await self._cannot_post(ctx)
+        if refused is not None:
+            return refused
         saved = await self._save(replace(ctx.channel, active=True, paused=False))
         return replace(self._status(saved, ctx), title=self.views.t(ctx.lang, "admin.setup_done"))
 
@@ -108,11 +120,18 @@ class Admin:
         return replace(self._status(saved, ctx), title=self.views.t(ctx.lang, "admin.resumed"))
 
     async def post_now(self, ctx: Context, args: str) -> Reply:
+        refused = await self._cannot_post(ctx)
+        if refused is not None:
+            return refused
         # A post in a channel that is not set up would never be revealed: posting sets the channel up.
         newly_set_up = not ctx.channel.active
         channel = await self._save(replace(ctx.channel, active=True)) if newly_set_up else ctx.channel
         result = await self.daily.post_daily(channel)
-        key = "admin.posted" if result is PostResult.POSTED else "admin.already_posted"
+        key = {
+            PostResult.POSTED: "admin.posted",
+            PostResult.ALREADY: "admin.already_posted",
+            PostResult.NOT_SENT: "admin.not_sent",
+        }[result]
         reply = self.views.info(ctx.lang, key)
         if newly_set_up:
             return replace(reply, body=f"{reply.body} {self.views.t(ctx.lang, 'admin.set_up_by_post')}")

@@ -1,16 +1,18 @@
-"""Boards: `/leaderboard [week|month|all]`, and the weekly board the scheduler posts (the
-Monday-to-Sunday week, in the channel's zone, that ended)."""
+"""Boards: `/leaderboard [week|month|all]`, and the weekly board the scheduler posts.
+
+A board counts the points of the daily posts dated in its period (the channel's local dates): the
+week's board is the questions of that Monday-to-Sunday week, whenever they were answered.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from bot.core.context import Context
 from bot.core.insights import weekly_insights
 from bot.core.models import ChannelSettings, Reply
-from bot.core.periods import BOARD_SIZE, parse_period, week_window, window
+from bot.core.periods import BOARD_SIZE, board_period, local_today, parse_period, week_label, week_start
 from bot.core.ports import Clock, Store
 from bot.core.views import Views
 
@@ -28,19 +30,15 @@ class Boards:
         period = parse_period(args)
         if period is None:
             return self.views.error(ctx.lang, "board.bad_period", value=args[:40])
-        now = self.clock.now()
-        start, end, label = window(period, now, ctx.channel.timezone)
+        start, label = board_period(period, self.clock.now(), ctx.channel.timezone)
         if ctx.channel.id is None:
             return self.views.board(period, label, [], None, ctx.lang)
-        everyone = await self.store.board(ctx.channel.id, start, end, -1)
-        mine = next(((n, row) for n, row in enumerate(everyone, start=1) if row.user_id == ctx.member.user_id), None)
-        reply = self.views.board(period, label, everyone[:BOARD_SIZE], mine, ctx.lang)
-        if period != "week" or start is None or end is None:
+        rows = await self.store.board(ctx.channel.id, period, start, BOARD_SIZE)
+        mine = await self.store.board_rank(ctx.channel.id, period, start, ctx.member.user_id)
+        reply = self.views.board(period, label, rows, mine, ctx.lang)
+        if period != "week" or start is None:
             return reply
-        last_start, last_end, _ = week_window(now, ctx.channel.timezone, weeks_back=1)
-        fields = await weekly_insights(
-            self.store, self.views, ctx.channel, (start, end), (last_start, last_end), ctx.lang
-        )
+        fields = await weekly_insights(self.store, self.views, ctx.channel, start, ctx.lang)
         return replace(reply, fields=reply.fields + fields)
 
 
@@ -56,20 +54,18 @@ def weeks_back(settings: ChannelSettings) -> int:
     return 0 if settings.board_day > max(settings.days) else 1
 
 
-def week_that_ended(at: datetime, settings: ChannelSettings) -> tuple[datetime, datetime, str]:
-    """[start, end) and label of the Monday-to-Sunday week (channel's zone) a board posted at `at` shows."""
-    return week_window(at, settings.timezone, weeks_back=weeks_back(settings))
+def week_that_ended(at: datetime, settings: ChannelSettings) -> date:
+    """The Monday (channel's zone) of the week a board posted at `at` shows."""
+    return week_start(local_today(at, settings.timezone)) - timedelta(weeks=weeks_back(settings))
 
 
-async def weekly_board(store: Store, views: Views, settings: ChannelSettings, at: datetime) -> WeeklyBoard:
-    """The channel's board for the week that ended before `at`, ready to post to the channel."""
+async def weekly_board(store: Store, views: Views, settings: ChannelSettings, monday: date) -> WeeklyBoard:
+    """The channel's board for the week of `monday`, ready to post to the channel."""
     assert settings.id is not None, "the channel must be saved before it gets boards"
-    start, end, label = week_that_ended(at, settings)
-    rows = await store.board(settings.id, start, end, BOARD_SIZE)
-    lang = settings.language
+    rows = await store.board(settings.id, "week", monday, BOARD_SIZE)
+    lang, label = settings.language, week_label(monday)
     board = views.board("week", label, rows, None, lang)
-    before = week_window(at, settings.timezone, weeks_back=weeks_back(settings) + 1)
-    insights = await weekly_insights(store, views, settings, (start, end), (before[0], before[1]), lang)
+    insights = await weekly_insights(store, views, settings, monday, lang)
     reply = replace(
         board,
         fields=board.fields + insights,
@@ -77,4 +73,4 @@ async def weekly_board(store: Store, views: Views, settings: ChannelSettings, at
         footer=views.t(lang, "weekly.footer", timezone=settings.timezone),
         kind="weekly",
     )
-    return WeeklyBoard(start.astimezone(ZoneInfo(settings.timezone)).date(), reply)
+    return WeeklyBoard(monday, reply)

@@ -137,12 +137,12 @@ def exam_figures(questions: list[Question]) -> dict[str, Any]:
 # --- YAML with line numbers -------------------------------------------------------------------
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
+class _LineDict(dict):  # type: ignore[type-arg,unused-ignore]
     line: int = 0
     key_lines: dict[str, int]
 
 
-class _LineList(list):  # type: ignore[type-arg]
+class _LineList(list):  # type: ignore[type-arg,unused-ignore]
     line: int = 0
     item_lines: list[int]
 
@@ -346,7 +346,7 @@ class _FileChecker:
         return Question(
             id=qid,
             topic=topic_id,
-            kind=kind if kind in KINDS else "single",  # type: ignore[arg-type]
+            kind=kind if kind in KINDS else "single",
             domain=str(domain),
             level=level if isinstance(level, int) else 0,
             prompt=self.text(raw, "prompt", f"{qid}: prompt"),

@@ -1,4 +1,8 @@
-"""The daily question: choosing and posting it, answers and scoring, the answered count, the reveal."""
+"""The daily question: choosing and claiming it, answers and scoring, the answered count, the close.
+
+Sending is the outbox's (bot/core/delivery.py): claiming a post also claims its send, and closing a
+post claims its reveal and explanation; `Delivery` brings each to the platform exactly once.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,20 @@ import logging
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.core.choices import choice_options, decode_choice
 from bot.core.content import QuestionBank
 from bot.core.context import Context
+from bot.core.delivery import Delivery, Outcome, reveal_window
 from bot.core.models import ChannelSettings, Lang, Member, MessageRef, Post, Question, Reply
 from bot.core.numbers import parse_id
-from bot.core.ports import ChatPlatform, Clock, Store
+from bot.core.periods import periods_of
+from bot.core.ports import AnswerRules, ChatPlatform, Clock, NewAnswer, Store
 from bot.core.selection import choose_daily, topic_miss_rates
-from bot.core.study_types import MissListener
+from bot.core.study_types import MissRules
 from bot.core.views import Views
 
 log = logging.getLogger(__name__)
@@ -29,14 +35,26 @@ class Scoring:
     correct: int = 10
     bonuses: tuple[int, ...] = (3, 2, 1)
 
+    def points_for(self, rank: int | None) -> int:
+        """A correct first answer's points: the base, plus the bonus of its place among the correct ones."""
+        if rank is None:
+            return 0
+        return self.correct + (self.bonuses[rank - 1] if rank <= len(self.bonuses) else 0)
+
 
 class PostResult(Enum):
     POSTED = "posted"
-    ALREADY = "already"  # this channel already has today's post
+    ALREADY = "already"  # this channel already has today's post, and it reached the channel
+    NOT_SENT = "not_sent"  # claimed, but the platform has not confirmed it (yet)
 
 
 def local_date(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def close_moment(settings: ChannelSettings, day: date) -> datetime:
+    """When a day's post closes: its close time that day, in the channel's zone."""
+    return datetime.combine(day, settings.close_time, tzinfo=ZoneInfo(settings.timezone))
 
 
 def choose_question(
@@ -105,8 +123,9 @@ class Daily:
         views: Views,
         scoring: Scoring,
         refresh_seconds: float,
+        delivery: Delivery,
         rng: random.Random | None = None,
-        missed: MissListener | None = None,
+        misses: MissRules | None = None,
     ) -> None:
         self.bank = bank
         self.store = store
@@ -114,58 +133,53 @@ class Daily:
         self.platform = platform
         self.views = views
         self.scoring = scoring
+        self.delivery = delivery
         self.rng = rng or random.Random()
+        self.misses = misses
         self.refresher = PostRefresher(refresh_seconds, self)
-        self._missed = missed
-
-    async def missed(self, platform: str, user_id: str, question_id: str) -> None:
-        """Tell the review deck; the answer itself is already saved, so a failure here is only logged."""
-        if self._missed is None:
-            return
-        try:
-            await self._missed(platform, user_id, question_id)
-        except Exception:
-            log.exception("could not file the miss of %s on %s for review", user_id, question_id)
 
     # --- the daily post ---------------------------------------------------------------------
 
-    async def claim_daily(self, settings: ChannelSettings, on: date | None = None) -> tuple[Post, Question] | None:
-        """Claim the day's post and choose its question; None when this channel already has that day's post."""
+    async def choose(self, settings: ChannelSettings) -> Question:
+        assert settings.id is not None
+        tallies = await self.store.channel_tallies(settings.id)
+        uses = {t.question_id: t.posted for t in tallies}
+        results = [(t.question_id, t.answered, t.correct) for t in tallies]
+        return choose_question(self.bank, settings.exam, uses, topic_miss_rates(results, self.bank), self.rng)
+
+    async def claim_daily(self, settings: ChannelSettings, day: date) -> Post | None:
+        """Claim the day's post (and its send) with a chosen question; None when the channel has that day's."""
         assert settings.id is not None, "the channel must be saved before it gets posts"
-        now = self.clock.now()
-        day = on or local_date(now, settings.timezone)
         if await self.store.post_on(settings.id, day):
             return None
-        uses = await self.store.question_use_counts(settings.id)
-        answers = await self.store.channel_answers(settings.id, None, None)
-        rates = topic_miss_rates(((qid, ok) for _, qid, ok, _ in answers), self.bank)
-        question = choose_question(self.bank, settings.exam, uses, rates, self.rng)
-        post = await self.store.claim_post(settings.id, day, question.id, now)
-        return None if post is None else (post, question)
+        question = await self.choose(settings)
+        return await self.store.claim_post(settings.id, day, question.id, self.clock.now(), self.window(settings, day))
 
-    async def send_daily(self, settings: ChannelSettings, post: Post, question: Question) -> MessageRef:
-        """Send a claimed post. Retrying this after a timeout sends the same post id and question, so even
-        a message that did arrive the first time has buttons that score against the right question."""
-        message = await self.platform.post(settings.ref, self.views.daily_post(question, post, 0, settings.language))
-        await self.store.mark_posted(post.id, message.message_id, self.clock.now())
-        return message
+    def window(self, settings: ChannelSettings, day: date) -> datetime:
+        """A post is worth sending until its close time; one posted by hand after it, for an hour."""
+        now = self.clock.now()
+        closes = close_moment(settings, day)
+        return closes if closes > now else now + timedelta(hours=1)
 
-    async def release_daily(self, post: Post) -> None:
-        """Give up a claimed post that could not be sent, so a later attempt can make the day's post."""
-        await self.store.release_post(post.id)
+    async def send(self, settings: ChannelSettings, post: Post) -> Outcome:
+        """Deliver the post's outbox record (adopting a message an earlier attempt may have made)."""
+        record = await self.store.outbox_get(f"post:{post.id}")
+        if record is None or record.done:
+            return Outcome(record.state if record else "gone", record.message_id if record else None)
+        return await self.delivery.deliver(record, settings)
 
-    async def post_daily(self, settings: ChannelSettings, on: date | None = None) -> PostResult:
-        """Claim and post the day's question once; never twice for one channel and local date."""
-        claimed = await self.claim_daily(settings, on)
-        if claimed is None:
+    async def post_daily(self, settings: ChannelSettings, day: date | None = None) -> PostResult:
+        """Today's post, claimed once and sent once; an earlier claim not yet confirmed is finished now."""
+        assert settings.id is not None
+        day = day or local_date(self.clock.now(), settings.timezone)
+        post = await self.claim_daily(settings, day) or await self.store.post_on(settings.id, day)
+        record = await self.store.outbox_get(f"post:{post.id}") if post else None
+        if post is None or record is None or record.state == "sent":
             return PostResult.ALREADY
-        post, question = claimed
-        try:
-            await self.send_daily(settings, post, question)
-        except BaseException:
-            await self.release_daily(post)
-            raise
-        return PostResult.POSTED
+        if record.done:  # missed or refused earlier: an admin asking again is worth another try
+            await self.store.outbox_reopen(record.id, self.clock.now(), self.window(settings, day))
+        outcome = await self.send(settings, post)
+        return PostResult.POSTED if outcome.state in ("sent", "adopted") else PostResult.NOT_SENT
 
     async def refresh_post(self, settings: ChannelSettings, post_id: int) -> None:
         post = await self.store.get_post(post_id)
@@ -179,23 +193,19 @@ class Daily:
         await self.platform.edit(MessageRef(settings.ref, post.message_id), reply)
 
     async def close(self, settings: ChannelSettings, post: Post) -> bool:
-        """Reveal a post's answer; False when it was already closed."""
-        if not await self.store.claim_close(post.id, self.clock.now()):
+        """Close a post to answers and reveal it; False when it was already closed."""
+        if not await self.store.close_post(post.id, self.clock.now(), reveal_window(self.clock.now())):
             return False
         # Closed in the store: no new count edit starts; one in flight must land before the reveal.
         await self.refresher.settle(post.id)
-        question = self.bank.questions.get(post.question_id)
-        if question is None or post.message_id is None:
-            log.warning("post %s in %s cannot be revealed: question or message missing", post.id, settings.channel_id)
-            return True
-        answers = await self.store.answers_to(post.id)
-        reply = self.views.reveal(question, post, answers, settings.language)
-        try:
-            await self.platform.edit(MessageRef(settings.ref, post.message_id), reply)
-        except BaseException:
-            await self.store.reopen_post(post.id)
-            raise
+        await self.deliver_reveal(settings, post.id)
         return True
+
+    async def deliver_reveal(self, settings: ChannelSettings, post_id: int) -> None:
+        for kind in ("reveal", "explain"):
+            record = await self.store.outbox_get(f"{kind}:{post_id}")
+            if record is not None and not record.done:
+                await self.delivery.deliver(record, settings)
 
     async def close_open_posts(self, settings: ChannelSettings) -> int:
         assert settings.id is not None
@@ -217,8 +227,9 @@ class Daily:
     async def answer_daily(
         self, settings: ChannelSettings, member: Member, post_id: int, choice: str, lang: Lang
     ) -> Reply:
+        # A post whose send is not confirmed yet still takes answers: a click proves its message exists.
         post = await self.store.get_post(post_id)
-        if post is None or post.channel_key != settings.id or post.message_id is None:
+        if post is None or post.channel_key != settings.id:
             return self.views.error(lang, "quiz.unknown_post")
         question = self.bank.questions.get(post.question_id)
         if question is None:
@@ -228,20 +239,21 @@ class Daily:
         picked = decode_choice(choice, question)
         if picked is None:
             return self.views.error(lang, "quiz.bad_choice", choices=len(choice_options(question)))
-        outcome = await self.store.record_answer(
-            post,
+        correct = question.is_correct(picked)
+        answer = NewAnswer(
+            settings.platform,
             member.user_id,
+            question.id,
             picked,
-            question.is_correct(picked),
-            self.scoring.correct,
-            self.scoring.bonuses,
+            correct,
             self.clock.now(),
+            periods_of(post.local_date),
         )
+        on_miss = self.misses(settings.platform, member.user_id, question.id) if self.misses and not correct else None
+        outcome = await self.store.record_answer(post, answer, AnswerRules(self.scoring.points_for, on_miss))
         if outcome.closed:
             return self.views.error(lang, "quiz.closed")
         if not outcome.recorded:
             return self.views.already_answered(question, outcome, lang)
         self.refresher.touch(settings, post)
-        if not outcome.correct:
-            await self.missed(settings.platform, member.user_id, question.id)
         return self.views.daily_result(question, outcome, lang)

@@ -25,7 +25,7 @@ from bot.core.context import Context, saved_channel
 from bot.core.models import Exam, ExamAnswer, Lang, Question, Reply
 from bot.core.numbers import parse_count, parse_id
 from bot.core.ports import Clock, Store
-from bot.core.study_types import ExamResult, MissListener, Tally, Track
+from bot.core.study_types import ExamResult, MissRules, Tally, Track
 from bot.core.study_views import StudyViews
 
 log = logging.getLogger(__name__)
@@ -119,14 +119,14 @@ class Exams:
         store: Store,
         clock: Clock,
         views: StudyViews,
-        missed: MissListener,
+        misses: MissRules,
         rng: random.Random,
     ) -> None:
         self.bank = bank
         self.store = store
         self.clock = clock
         self.views = views
-        self.missed = missed
+        self.misses = misses
         self.rng = rng
 
     # --- /exam --------------------------------------------------------------------------------
@@ -199,11 +199,11 @@ class Exams:
         return self.views.info(lang, "exam.abandoned")
 
     async def finish(self, exam: Exam, lang: Lang) -> Reply:
-        ended = await self.store.end_exam(exam.id, "finished", self.clock.now())
+        # The commit that finishes it also files its misses as review cards: only once, whoever clicks.
+        await self.store.end_exam(
+            exam.id, "finished", self.clock.now(), lambda qid: self.misses(exam.platform, exam.user_id, qid)
+        )
         result = score(exam, await self.store.exam_answers(exam.id), self.bank)
-        if ended:  # only the click that finished it files the misses
-            for _, question, _ in result.missed:
-                await self.missed(exam.platform, exam.user_id, question.id)
         return self.views.exam_result(result, replace(exam, status="finished"), 0, MISSED_PER_PAGE, lang)
 
     # --- buttons ------------------------------------------------------------------------------

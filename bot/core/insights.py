@@ -3,14 +3,14 @@
 - Most improved: among members who answered daily questions in both weeks, the largest rise in
   board points from the week before (ties: more points this week, then name). Nobody rose: no line.
 - Weakest domain: the exam domain (SAA-C03, or CLF-C02 on a clf channel) with the lowest share of
-  correct daily answers in the week, among domains with at least one miss; its main topic with the
-  most misses is the one to look up. No misses that week: no line.
+  correct answers to the week's daily questions, among domains with at least one miss; its main topic
+  with the most misses is the one to look up. No misses that week: no line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, timedelta
 
 from bot.core.content import QuestionBank
 from bot.core.models import CLF_DOMAINS, DOMAINS, BoardRow, ChannelSettings, Field, Lang
@@ -18,8 +18,6 @@ from bot.core.ports import Store
 from bot.core.study_types import Tally, WeakDomain
 from bot.core.study_views import insight_fields
 from bot.core.views import Views
-
-Window = tuple[datetime, datetime]
 
 
 def most_improved(week: Sequence[BoardRow], previous: Sequence[BoardRow]) -> tuple[BoardRow, int] | None:
@@ -30,17 +28,22 @@ def most_improved(week: Sequence[BoardRow], previous: Sequence[BoardRow]) -> tup
     return risen[0] if risen else None
 
 
-def weakest_domain(answers: Sequence[tuple[str, str, bool, int]], bank: QuestionBank, exam: str) -> WeakDomain | None:
+def weakest_domain(tallies: Sequence[tuple[str, int, int]], bank: QuestionBank, exam: str) -> WeakDomain | None:
+    """From (question_id, answered, correct) of the week's daily questions."""
     kind, order = ("clf_domain", CLF_DOMAINS) if exam == "clf" else ("domain", DOMAINS)
     domains: dict[str, Tally] = {}
     topics: dict[str, dict[str, Tally]] = {}
-    for _, question_id, correct, _ in answers:
+    for question_id, answered, correct in tallies:
         question = bank.questions.get(question_id)
         domain = getattr(question, kind) if question else None
-        if question is None or domain not in order:
+        if question is None or domain not in order or not answered:
             continue
-        domains.setdefault(domain, Tally()).add(correct)
-        topics.setdefault(domain, {}).setdefault(question.topic, Tally()).add(correct)
+        for tally in (
+            domains.setdefault(domain, Tally()),
+            topics.setdefault(domain, {}).setdefault(question.topic, Tally()),
+        ):
+            tally.answered += answered
+            tally.correct += correct
     missed = [d for d in order if d in domains and domains[d].missed]
     if not missed:
         return None
@@ -54,14 +57,16 @@ def weakest_domain(answers: Sequence[tuple[str, str, bool, int]], bank: Question
 
 
 async def weekly_insights(
-    store: Store, views: Views, channel: ChannelSettings, week: Window, previous: Window, lang: Lang
+    store: Store, views: Views, channel: ChannelSettings, monday: date, lang: Lang
 ) -> tuple[Field, ...]:
-    """Fields to add to a weekly board: `week` is the week shown, `previous` the one before it."""
+    """Fields to add to the board of the week of `monday`: most improved over the week before, the
+    weakest domain of the week's questions."""
     if channel.id is None:
         return ()
-    this_rows = await store.board(channel.id, week[0], week[1], -1)
-    last_rows = await store.board(channel.id, previous[0], previous[1], -1)
-    answers = await store.channel_answers(channel.id, week[0], week[1])
+    this_rows = await store.board(channel.id, "week", monday, -1)
+    last_rows = await store.board(channel.id, "week", monday - timedelta(weeks=1), -1)
+    posts = await store.week_posts(channel.id, monday, monday + timedelta(weeks=1))
+    tallies = [(post.question_id, answered, correct) for post, answered, correct in posts]
     return insight_fields(
-        views, most_improved(this_rows, last_rows), weakest_domain(answers, views.bank, channel.exam), lang
+        views, most_improved(this_rows, last_rows), weakest_domain(tallies, views.bank, channel.exam), lang
     )

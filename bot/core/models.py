@@ -267,3 +267,70 @@ class ExamAnswer:
     question_id: str
     picked: frozenset[int]
     correct: bool
+
+
+# --- what the store keeps for the schedule, the boards and the study features ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """Something the bot sends on its own (a daily post, a reveal, its explanation, a weekly board).
+
+    claimed -> sending (leased to one process until `lease_until`) -> sent (with the platform's message
+    id) | missed (past its window) | failed (the platform refused it for good). Each step is committed
+    before the next platform call.
+    """
+
+    id: int
+    key: str  # unique: "post:<post id>", "reveal:<post id>", "explain:<post id>", "board:<channel>:<monday>"
+    kind: str  # "post" | "reveal" | "explain" | "board"
+    channel_key: int
+    post_id: int | None
+    week_start: date | None
+    state: str  # "claimed" | "sending" | "sent" | "missed" | "failed"
+    attempts: int
+    lease_owner: str | None
+    lease_until: datetime | None
+    message_id: str | None
+    created_at: datetime
+    due_at: datetime
+    expires_at: datetime
+    last_error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("sent", "missed", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Periods:
+    """The board periods an answer counts in: the Monday and the 1st of its post's local date."""
+
+    week_start: date
+    month_start: date
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionTally:
+    """A member's (or a channel's) answers to one question: how many, how many right."""
+
+    question_id: str
+    source: str  # "daily" | "practice" | "exam" ("daily" for a channel's own tallies)
+    answered: int
+    correct: int
+    posted: int = 0  # a channel's tallies only: how many daily posts used the question
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A member's report that a question is wrong, unclear, outdated or has a typo."""
+
+    id: int
+    platform: str
+    channel_key: int
+    user_id: str
+    question_id: str
+    reason: str  # "wrong" | "unclear" | "outdated" | "typo"
+    note: str
+    status: str  # "open" | "closed"
+    created_at: datetime

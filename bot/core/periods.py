@@ -1,4 +1,4 @@
-"""Boards by week, month and all time, and streaks, in the channel's own time zone."""
+"""Board periods (week, month, all time) and streaks, by local dates in the channel's own time zone."""
 
 from __future__ import annotations
 
@@ -6,42 +6,44 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.models import Periods
+
 PERIODS = ("week", "month", "all")
 BOARD_SIZE = 10
-
-
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    # datetime(..., tzinfo=ZoneInfo) resolves DST gaps and folds the way the wall clock reads.
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_window(now: datetime, timezone: str, weeks_back: int = 0) -> tuple[datetime, datetime, str]:
-    """[start, end) of the Monday-to-Sunday week holding `now` (or `weeks_back` before it), and a label."""
-    tz = ZoneInfo(timezone)
-    monday = week_start(now.astimezone(tz).date()) - timedelta(weeks=weeks_back)
-    sunday = monday + timedelta(days=6)
-    start, end = _local_midnight(monday, tz), _local_midnight(monday + timedelta(days=7), tz)
-    return start, end, f"{monday.isoformat()} – {sunday.isoformat()}"
+def month_start(day: date) -> date:
+    return day.replace(day=1)
 
 
-def month_window(now: datetime, timezone: str) -> tuple[datetime, datetime, str]:
-    tz = ZoneInfo(timezone)
-    today = now.astimezone(tz).date()
-    first = today.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return _local_midnight(first, tz), _local_midnight(following, tz), f"{first:%Y-%m}"
+def periods_of(day: date) -> Periods:
+    """The week and month a daily post's answers count in: those of the post's local date."""
+    return Periods(week_start(day), month_start(day))
 
 
-def window(period: str, now: datetime, timezone: str) -> tuple[datetime | None, datetime | None, str]:
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def week_label(monday: date) -> str:
+    return f"{monday.isoformat()} – {(monday + timedelta(days=6)).isoformat()}"
+
+
+def board_period(period: str, now: datetime, timezone: str, weeks_back: int = 0) -> tuple[date | None, str]:
+    """The start of "week" (a Monday), "month" (a 1st) or "all" (None) holding `now` in the channel's zone,
+    and its label. A board period is counted by the local dates of the posts answered in it."""
+    today = local_today(now, timezone)
     if period == "week":
-        return week_window(now, timezone)
+        monday = week_start(today) - timedelta(weeks=weeks_back)
+        return monday, week_label(monday)
     if period == "month":
-        return month_window(now, timezone)
-    return None, None, ""
+        first = month_start(today)
+        return first, f"{first:%Y-%m}"
+    return None, ""
 
 
 def parse_period(text: str) -> str | None:

@@ -9,9 +9,11 @@ from bot.core.content import QuestionBank
 from bot.core.context import Context, saved_channel
 from bot.core.lookup import LookupIndex
 from bot.core.models import CATEGORIES, Lang, Question, Reply
-from bot.core.ports import Clock, Store
+from bot.core.periods import local_today as local_date
+from bot.core.periods import periods_of
+from bot.core.ports import Clock, NewAnswer, Store
 from bot.core.selection import topic_miss_rates, weighted_pick
-from bot.core.study_types import MissListener
+from bot.core.study_types import MissRules
 from bot.core.views import Views
 
 
@@ -25,7 +27,7 @@ class Practice:
         clock: Clock,
         views: Views,
         rng: random.Random,
-        missed: MissListener,
+        misses: MissRules,
     ) -> None:
         self.bank = bank
         self.lookup = lookup
@@ -33,7 +35,7 @@ class Practice:
         self.clock = clock
         self.views = views
         self.rng = rng
-        self.missed = missed
+        self.misses = misses
 
     def _pool(self, ctx: Context, subject: str) -> list[Question] | Reply:
         if not subject:
@@ -65,9 +67,8 @@ class Practice:
 
     async def _for_member(self, channel_key: int, user_id: str, pool: list[Question], lang: Lang) -> Reply:
         """A practice question that prefers the member's weak topics in this channel."""
-        history = await self.store.history(channel_key, user_id)
-        exams = await self.store.exam_history(channel_key, user_id)
-        results = [(h[0], h[1]) for h in history] + [(e[0], e[1]) for e in exams]
+        tallies = await self.store.member_tallies(channel_key, user_id)
+        results = [(t.question_id, t.answered, t.correct) for t in tallies]
         question = weighted_pick(pool, topic_miss_rates(results, self.bank), self.rng)
         return self.views.practice_question(question, lang)
 
@@ -89,7 +90,11 @@ class Practice:
         channel = await saved_channel(self.store, ctx)
         assert channel.id is not None
         correct = question.is_correct(picked)
-        await self.store.record_practice(channel.id, ctx.member.user_id, question.id, picked, correct, self.clock.now())
-        if not correct:
-            await self.missed(channel.platform, ctx.member.user_id, question.id)
+        # Practice counts toward the member's own tallies, never the board: no periods of its own.
+        periods = periods_of(local_date(self.clock.now(), channel.timezone))
+        answer = NewAnswer(
+            channel.platform, ctx.member.user_id, question.id, picked, correct, self.clock.now(), periods
+        )
+        on_miss = None if correct else self.misses(channel.platform, ctx.member.user_id, question.id)
+        await self.store.record_practice(channel.id, answer, on_miss)
         return self.views.practice_result(question, picked, correct, ctx.lang)

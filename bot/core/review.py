@@ -21,12 +21,11 @@ from bot.core.choices import choice_options, decode_choice
 from bot.core.content import QuestionBank
 from bot.core.context import Context
 from bot.core.models import Reply, ReviewCard
-from bot.core.ports import Clock, Store, StoreError
+from bot.core.ports import Clock, ReviewRule, Store
 from bot.core.study_types import Deck
 from bot.core.study_views import StudyViews
 
 LEECH_MISSES = 6
-SAVE_ATTEMPTS = 3
 
 
 def new_scheduler() -> Scheduler:
@@ -71,18 +70,17 @@ class Review:
             fsrs_json, due = scheduled.to_json(), scheduled.due
         return replace(card, fsrs=fsrs_json, due=due, misses=misses, leech=leech, reviews=card.reviews + in_review)
 
-    async def record_miss(self, platform: str, user_id: str, question_id: str) -> ReviewCard:
-        """A wrong answer outside /review: create the card, or rate it Again."""
+    def miss_rule(self, platform: str, user_id: str, question_id: str) -> ReviewRule:
+        """A wrong answer outside /review: the card is created, or rated Again. The store applies this to
+        the card as it is inside the answer's own transaction."""
         now = self._now()
-        for _ in range(SAVE_ATTEMPTS):
-            previous = await self.store.get_review_card(platform, user_id, question_id)
+
+        def after_miss(previous: ReviewCard | None) -> ReviewCard:
             if previous is None:
-                card = self._fresh(platform, user_id, question_id, now)
-            else:
-                card = self.rate(previous, False, now, in_review=False)
-            if await self.store.save_review_card(card, now, previous):
-                return card
-        raise StoreError(f"the review card of {question_id} kept changing")
+                return self._fresh(platform, user_id, question_id, now)
+            return self.rate(previous, False, now, in_review=False)
+
+        return after_miss
 
     async def deck(self, platform: str, user_id: str) -> Deck:
         now = self._now()

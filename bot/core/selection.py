@@ -23,16 +23,16 @@ from bot.core.models import Question
 WEAK_BONUS = 2.0
 
 
-def topic_miss_rates(results: Iterable[tuple[str, bool]], bank: QuestionBank) -> dict[str, float]:
-    """The share of wrong answers per topic (a question's main topic), from (question_id, correct)."""
+def topic_miss_rates(tallies: Iterable[tuple[str, int, int]], bank: QuestionBank) -> dict[str, float]:
+    """The share of wrong answers per topic (a question's main topic), from (question_id, answered, correct)."""
     answered: Counter[str] = Counter()
     missed: Counter[str] = Counter()
-    for question_id, correct in results:
+    for question_id, count, correct in tallies:
         question = bank.questions.get(question_id)
-        if question is None:
+        if question is None or not count:
             continue
-        answered[question.topic] += 1
-        missed[question.topic] += not correct
+        answered[question.topic] += count
+        missed[question.topic] += count - correct
     return {topic: missed[topic] / count for topic, count in answered.items()}
 
 

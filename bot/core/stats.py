@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from bot.core.content import QuestionBank
 from bot.core.context import Context
 from bot.core.daily import local_date
-from bot.core.models import CATEGORIES, CLF_DOMAINS, DOMAINS, Reply
+from bot.core.models import CATEGORIES, CLF_DOMAINS, DOMAINS, QuestionTally, Reply
 from bot.core.periods import streaks
 from bot.core.ports import Clock, Store
 from bot.core.review import Review
@@ -27,26 +27,31 @@ def _ordered(tallies: dict[str, Tally], order: Sequence[str]) -> dict[str, Tally
     return {key: tallies[key] for key in order if key in tallies}
 
 
-def summarize(name: str, results: Iterable[tuple[str, bool, str]], bank: QuestionBank) -> MemberStats:
-    """From (question_id, correct, source) in any order; questions no longer in the bank count in totals only."""
+def _add(tally: Tally, answered: int, correct: int) -> None:
+    tally.answered += answered
+    tally.correct += correct
+
+
+def summarize(name: str, tallies: Iterable[QuestionTally], bank: QuestionBank) -> MemberStats:
+    """From the member's tallies per question and source; questions no longer in the bank count in totals only."""
     stats = MemberStats(name)
     domains: dict[str, Tally] = {}
     clf: dict[str, Tally] = {}
     categories: dict[str, Tally] = {}
     topics: dict[str, Tally] = {}
-    for question_id, correct, source in results:
-        stats.total.add(correct)
-        stats.by_source[source] = stats.by_source.get(source, 0) + 1
-        question = bank.questions.get(question_id)
+    for t in tallies:
+        _add(stats.total, t.answered, t.correct)
+        stats.by_source[t.source] = stats.by_source.get(t.source, 0) + t.answered
+        question = bank.questions.get(t.question_id)
         if question is None:
             continue
-        domains.setdefault(question.domain, Tally()).add(correct)
+        _add(domains.setdefault(question.domain, Tally()), t.answered, t.correct)
         if question.clf_domain:
-            clf.setdefault(question.clf_domain, Tally()).add(correct)
+            _add(clf.setdefault(question.clf_domain, Tally()), t.answered, t.correct)
         topic = bank.topics.get(question.topic)
         if topic is not None:
-            categories.setdefault(topic.category, Tally()).add(correct)
-            topics.setdefault(topic.id, Tally()).add(correct)
+            _add(categories.setdefault(topic.category, Tally()), t.answered, t.correct)
+            _add(topics.setdefault(topic.id, Tally()), t.answered, t.correct)
     stats.by_domain = _ordered(domains, DOMAINS)
     stats.by_clf_domain = _ordered(clf, CLF_DOMAINS)
     stats.by_category = _ordered(categories, CATEGORIES)
@@ -80,11 +85,8 @@ class Stats:
 
     async def collect(self, ctx: Context, user_id: str, name: str) -> MemberStats:
         channel_key = ctx.channel.id
-        results: list[tuple[str, bool, str]] = []
-        if channel_key is not None:
-            results += [(h[0], h[1], h[3]) for h in await self.store.history(channel_key, user_id)]
-            results += [(e[0], e[1], "exam") for e in await self.store.exam_history(channel_key, user_id)]
-        stats = summarize(name, results, self.bank)
+        tallies = await self.store.member_tallies(channel_key, user_id) if channel_key is not None else []
+        stats = summarize(name, tallies, self.bank)
         if channel_key is not None:
             today = local_date(self.clock.now(), ctx.channel.timezone)
             posted = await self.store.post_dates(channel_key)

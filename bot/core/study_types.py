@@ -4,14 +4,15 @@ each other in a circle."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.models import Question, ReviewCard, Topic
 
-# Told of every wrong answer (platform, user_id, question_id): the review deck makes or rates a card.
-MissListener = Callable[[str, str, str], Awaitable[object]]
+# The review deck's rule for a member's miss (platform, user_id, question_id): the card after it,
+# from the card before; the store applies it in the answer's own commit.
+MissRules = Callable[[str, str, str], Callable[[ReviewCard | None], ReviewCard]]
 
 
 @dataclass

@@ -175,12 +175,6 @@ class Views:
         if fastest:
             fields.append(Field(self.t(lang, "reveal.fastest"), ", ".join(fastest)))
         correct_count = sum(1 for a in answers if a[3])
-        explanation = Reply(
-            title=self.t(lang, "reveal.explanation"),
-            body=f"{self._answer_line(question, lang)}\n\n{question.explanation.get(lang)}",
-            visibility="channel",
-            kind="explanation",
-        )
         return Reply(
             title=self.t(lang, "reveal.title", date=post.local_date.isoformat()),
             body=f"{self._question_body(question, lang)}\n\n{self._answer_line(question, lang)}",
@@ -188,7 +182,15 @@ class Views:
             footer=self.t(lang, "reveal.summary", total=total, correct=correct_count),
             visibility="channel",
             kind="reveal",
-            thread=(explanation,),
+        )
+
+    def explanation(self, question: Question, lang: Lang) -> Reply:
+        """Posted under the revealed post (a thread where the platform has them)."""
+        return Reply(
+            title=self.t(lang, "reveal.explanation"),
+            body=f"{self._answer_line(question, lang)}\n\n{question.explanation.get(lang)}",
+            visibility="channel",
+            kind="explanation",
         )
 
     # --- lookup -----------------------------------------------------------------------------

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, time
 
 from bot.core.boards import week_that_ended
 from bot.core.models import ChannelSettings
+from bot.core.periods import week_label
 
 
 def board_week(board_day: int, at: datetime, days: tuple[int, ...] = (0, 1, 2, 3, 4)) -> str:
     settings = ChannelSettings("t", "T", "C", days=days, board_day=board_day, board_time=time(20, 0))
-    return week_that_ended(at, settings)[2]
+    return week_label(week_that_ended(at, settings))
 
 
 def test_a_monday_board_shows_the_week_before():

@@ -45,7 +45,7 @@ async def all_posts(core, channel_key):
 def test_weak_topics_are_weighted_one_plus_twice_the_miss_rate(library):
     bank = library.bank
     pool = list(bank.questions.values())
-    rates = topic_miss_rates([("efs-001", False), ("efs-002", False), ("s3-001", True)], bank)
+    rates = topic_miss_rates([("efs-001", 1, 0), ("efs-002", 1, 0), ("s3-001", 1, 1)], bank)
     assert rates == {"efs": 1.0, "s3": 0.0}
     rng = random.Random(1)
     picks = Counter(weighted_pick(pool, rates, rng).topic for _ in range(4000))

@@ -75,7 +75,8 @@ async def test_reveal_shows_answer_spread_and_fastest(channel, platform):
     spread = reveal.reply.fields[0].value
     assert "2명 (67%) ✅" in spread and "1명 (33%)" in spread
     assert reveal.reply.fields[1].value == "Member 1, Member 3"
-    assert reveal.reply.thread and question.explanation.ko in reveal.reply.thread[0].body
+    [explanation] = platform.threads("explanation")
+    assert explanation.parent == post.message_id and question.explanation.ko in explanation.reply.body
     late = await channel.click("answer", f"{post.id}:{right(question)}", member(4))
     assert late.kind == "error" and "closed" in late.body
     assert len(await channel.core.store.answers_to(post.id)) == 3
@@ -145,8 +146,8 @@ async def test_practice_question_and_answer(channel, core):
     question = core.library.bank.questions[qid]
     result = await channel.click("practice", f"{qid}:{right(question)}", member(1))
     assert result.kind == "result" and "Correct" in result.title
-    history = await core.store.history((await core.store.get_channel(channel.ref)).id, "U1")
-    assert [(h[0], h[1], h[3]) for h in history] == [(qid, True, "practice")]
+    tallies = await core.store.member_tallies((await core.store.get_channel(channel.ref)).id, "U1")
+    assert [(t.question_id, t.source, t.answered, t.correct) for t in tallies] == [(qid, "practice", 1, 1)]
     category = await channel.say("/quiz networking", member(1))
     assert category.buttons[0].value.startswith("security-groups-")
     nothing = await channel.say("/quiz zzzzqqqq", member(1))

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.core.insights import most_improved, weekly_insights
 from bot.core.models import BoardRow
-from bot.core.periods import week_window
+from bot.core.periods import board_period
 from tests.conftest import member
 from tests.unit.test_daily import right, wrong
 from tests.unit.test_stats import at_nine_seoul, post_as
@@ -36,9 +36,8 @@ async def test_most_improved_and_weakest_domain_of_a_week(channel, core, clock):
     await play(channel, clock)
     settings = await core.store.get_channel(channel.ref)
     now = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)  # the Monday after: the board reports last week
-    week = week_window(now, settings.timezone, weeks_back=1)[:2]
-    previous = week_window(now, settings.timezone, weeks_back=2)[:2]
-    fields = await weekly_insights(core.store, core.library.views, settings, week, previous, "en")
+    week, _ = board_period("week", now, settings.timezone, weeks_back=1)
+    fields = await weekly_insights(core.store, core.library.views, settings, week, "en")
     # Last week: Member 1 26, Member 2 12, Member 3 0. This week: Member 2 26 (+14), Member 1 12, Member 3 11.
     # Member 3 rose by 11 but Member 2 by 14.
     assert [(f.name, f.value) for f in fields] == [
@@ -48,7 +47,7 @@ async def test_most_improved_and_weakest_domain_of_a_week(channel, core, clock):
             "High-performing architectures: 1/3 correct (33%). Look up Amazon EFS: /aws efs",
         ),
     ]
-    ko = await weekly_insights(core.store, core.library.views, settings, week, previous, "ko")
+    ko = await weekly_insights(core.store, core.library.views, settings, week, "ko")
     assert ko[0].value == "Member 2: 이번 주 26점 (지난주보다 +14)"
 
 
@@ -65,9 +64,8 @@ async def test_leaderboard_week_shows_the_insights_so_far(channel, clock):
 async def test_a_quiet_week_has_no_insights(channel, core, clock):
     await channel.say("/studybot setup")
     settings = await core.store.get_channel(channel.ref)
-    week = week_window(clock.now(), settings.timezone)[:2]
-    previous = week_window(clock.now(), settings.timezone, weeks_back=1)[:2]
-    assert await weekly_insights(core.store, core.library.views, settings, week, previous, "en") == ()
+    week, _ = board_period("week", clock.now(), settings.timezone)
+    assert await weekly_insights(core.store, core.library.views, settings, week, "en") == ()
 
 
 def test_only_members_of_both_weeks_who_rose_count():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.core.periods import streaks, week_window
+from bot.core.periods import board_period, streaks
 from tests.conftest import ADMIN, member
 
 
@@ -85,12 +85,12 @@ async def test_week_boundaries_follow_the_channel_time_zone(channel, core, clock
     await channel.say("/studybot post-now")
     second = await answer_latest_correctly(channel, core, member(2))
     assert first and second
-    last_week = week_window(datetime(2026, 11, 29, 14, 59, tzinfo=UTC), "Asia/Seoul")
-    this_week = week_window(datetime(2026, 11, 29, 15, 0, tzinfo=UTC), "Asia/Seoul")
-    assert last_week[1] == this_week[0]
+    last_week, _ = board_period("week", datetime(2026, 11, 29, 14, 59, tzinfo=UTC), "Asia/Seoul")
+    this_week, _ = board_period("week", datetime(2026, 11, 29, 15, 0, tzinfo=UTC), "Asia/Seoul")
+    assert (last_week, this_week) == (date(2026, 11, 23), date(2026, 11, 30))
     key = (await core.store.get_channel(channel.ref)).id
-    assert [r.user_id for r in await core.store.board(key, *last_week[:2], 10)] == ["U1"]
-    assert [r.user_id for r in await core.store.board(key, *this_week[:2], 10)] == ["U2"]
+    assert [r.user_id for r in await core.store.board(key, "week", last_week, 10)] == ["U1"]
+    assert [r.user_id for r in await core.store.board(key, "week", this_week, 10)] == ["U2"]
     board = await channel.say("/leaderboard week", member(2))
     assert "Member 2" in board.body and "Member 1" not in board.body
     everyone = await channel.say("/leaderboard all", member(1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.models import Reply
-from tests.conftest import Channel, member
+from tests.conftest import posted, Channel, member
 from tests.unit.test_daily import right, wrong
 
 # (local date, question, answered right?) — Mon 23 Nov to Tue 1 Dec 2026, no posts on the weekend
@@ -28,9 +28,7 @@ def at_nine_seoul(day: date) -> datetime:
 async def post_as(channel: Channel, day: date, question_id: str):
     core = channel.core
     settings = await core.store.get_channel(channel.ref)
-    post = await core.store.claim_post(settings.id, day, question_id, at_nine_seoul(day))
-    await core.store.mark_posted(post.id, f"m-{day}", at_nine_seoul(day))
-    return post
+    return await posted(core.store, settings.id, day, question_id, at_nine_seoul(day))
 
 
 async def play_history(channel: Channel, clock, who=None) -> None:

@@ -31,6 +31,7 @@ class ConsolePlatform:
         self.shown: dict[int, Shown] = {}  # message number -> its buttons
         self.latest: Shown | None = None  # the newest message with buttons
         self.listener: Callable[[Shown], None] | None = None  # told of every message with buttons
+        self._keys: dict[str, str] = {}
 
     def _show(self, reply: Reply, number: int, prefix: str = "") -> None:
         has_buttons = bool(reply.buttons)
@@ -50,20 +51,37 @@ class ConsolePlatform:
         for follow_up in reply.thread:
             self._show(follow_up, next(self._numbers), prefix=f"  ↳ [{self.label('console.thread', id=number)}] ")
 
-    async def post(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def post(self, channel: ChannelRef, reply: Reply, *, key: str | None = None) -> MessageRef:
         number = next(self._numbers)
         self.say(f"\n[#{number} {self.label('console.posted')}]")
         self._show(reply, number)
         self._thread(reply, number)
+        if key is not None:
+            self._keys[key] = str(number)
         return MessageRef(channel, str(number))
 
+    async def post_in_thread(self, parent: MessageRef, reply: Reply, *, key: str) -> MessageRef:
+        number = next(self._numbers)
+        self._show(reply, number, prefix=f"  ↳ [{self.label('console.thread', id=parent.message_id)}] ")
+        self._keys[key] = str(number)
+        return MessageRef(parent.channel, str(number))
+
     async def edit(self, message: MessageRef, reply: Reply) -> None:
-        number = int(message.message_id)
+        number = int(message.message_id) if message.message_id.isdigit() else next(self._numbers)
         if reply.kind == "question":  # only the answered-count changed: the member sees their own answers
             return
         self.say(f"\n[#{number} {self.label('console.edited')}]")
         self._show(reply, number)
         self._thread(reply, number)
+
+    async def find(
+        self, channel: ChannelRef, key: str, reply: Reply, *, parent: MessageRef | None = None
+    ) -> str | None:
+        """What this terminal showed for `key`; a message shown before a restart is gone with its screen."""
+        return self._keys.get(key)
+
+    async def can_post(self, channel: ChannelRef) -> str | None:
+        return None
 
     async def send_private(self, channel: ChannelRef, user_id: str, reply: Reply) -> None:
         self._show(reply, next(self._numbers), prefix=f"({self.label('console.only_you')}) ")

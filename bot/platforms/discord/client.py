@@ -175,6 +175,7 @@ class StudyClient(discord.AutoShardedClient):
         if interaction.channel_id is None or not user:
             return None
         team = str(interaction.guild_id) if interaction.guild_id else "dm"
+        self.platform.saw_permissions(str(interaction.channel_id), interaction.app_permissions)
         permissions = interaction.permissions
         is_admin = interaction.guild_id is not None and (permissions.manage_guild or permissions.administrator)
         member = Member(str(user.id), user.display_name or str(user.id), is_admin)

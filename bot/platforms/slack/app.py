@@ -24,9 +24,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Reply
+from bot.core.ports import PlatformRefused
 from bot.core.router import Router
 from bot.platforms.slack.members import MemberDirectory
-from bot.platforms.slack.platform import PLATFORM, SlackPlatform
+from bot.platforms.slack.platform import PLATFORM, SlackPlatform, error_of
 from bot.platforms.slack.render import render
 from bot.platforms.slack.requests import (
     ActionRequest,
@@ -256,9 +257,9 @@ class SlackBot:
             return
         try:
             await self.platform.post(self._channel(origin), reply)
-        except SlackApiError as exc:
+        except (SlackApiError, PlatformRefused) as exc:
             # Most often not_in_channel: a response_url may still post there, else tell the caller.
-            error = exc.response.get("error") if exc.response is not None else "?"
+            error = exc.reason if isinstance(exc, PlatformRefused) else error_of(exc) or "?"
             log.warning("slack: chat.postMessage in %s failed: %s", origin.channel_id, error)
             if origin.response_url and not await self.platform.respond(
                 origin.response_url, render(reply), in_channel=True

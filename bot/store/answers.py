@@ -1,0 +1,245 @@
+"""Answers: the first click per member counts; its rank, the boards' totals, the tallies and the review
+card of a miss are written in the answer's own commit, a whole burst of clicks at a time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.core.models import AnswerOutcome, Post, ReviewCard
+from bot.core.ports import AnswerRules, NewAnswer, ReviewRule, StoreError
+from bot.store.codec import decode_picked, encode_picked, from_ms, to_ms
+from bot.store.engine import BatchGroup, Engine, Tx
+from bot.store.rows import card_from_row, marks
+
+
+@dataclass(frozen=True)
+class _Click:
+    post: Post
+    answer: NewAnswer
+    rules: AnswerRules
+
+
+@dataclass
+class _Total:
+    points: int = 0
+    correct: int = 0
+    answered: int = 0
+    first_at: int = 2**62
+
+
+async def write_cards(tx: Tx, misses: Iterable[tuple[str, str, str, ReviewRule]], now: datetime) -> None:
+    """Each miss's review card, from the card as it is in this transaction (or none)."""
+    misses = list(misses)
+    if not misses:
+        return
+    keys = sorted({(p, u, q) for p, u, q, _ in misses})
+    where = " OR ".join(["(platform = ? AND user_id = ? AND question_id = ?)"] * len(keys))
+    rows = await tx.fetch(f"SELECT * FROM review_cards WHERE {where}{tx.lock}", [v for k in keys for v in k])
+    cards: dict[tuple[str, str, str], ReviewCard | None] = {k: None for k in keys}
+    for row in rows:
+        card = card_from_row(row)
+        cards[(card.platform, card.user_id, card.question_id)] = card
+    for platform, user_id, question_id, rule in misses:
+        cards[(platform, user_id, question_id)] = rule(cards[(platform, user_id, question_id)])
+    await tx.executemany(
+        """
+        INSERT INTO review_cards (platform, user_id, question_id, fsrs, due_at, misses, reviews, leech,
+                                  created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (platform, user_id, question_id) DO UPDATE SET fsrs = excluded.fsrs, due_at = excluded.due_at,
+            misses = excluded.misses, reviews = excluded.reviews, leech = excluded.leech,
+            updated_at = excluded.updated_at
+        """,
+        [
+            (c.platform, c.user_id, c.question_id, c.fsrs, to_ms(c.due), c.misses, c.reviews, int(c.leech),
+             to_ms(now), to_ms(now))
+            for c in (cards[k] for k in keys)
+            if c is not None
+        ],
+    )  # fmt: skip
+
+
+async def add_member_tallies(tx: Tx, rows: Iterable[tuple[int, str, str, str, int, int]]) -> None:
+    """(channel_key, user_id, question_id, source, answered, correct) added to the member's tallies."""
+    await tx.executemany(
+        """
+        INSERT INTO member_tallies (channel_key, user_id, question_id, source, answered, correct)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (channel_key, user_id, question_id, source) DO UPDATE SET
+            answered = member_tallies.answered + excluded.answered, correct = member_tallies.correct + excluded.correct
+        """,
+        list(rows),
+    )
+
+
+async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | Exception]:
+    post_ids = sorted({c.post.id for c in clicks})
+    posts = {
+        r["id"]: r
+        for r in await tx.fetch(
+            f"SELECT id, channel_key, closed_at, correct FROM posts WHERE id IN ({marks(post_ids)}) "
+            f"ORDER BY id{tx.lock}",
+            post_ids,
+        )
+    }
+    users = sorted({c.answer.user_id for c in clicks})
+    existing: dict[tuple[int, str], Any] = {
+        (r["post_id"], r["user_id"]): r
+        for r in await tx.fetch(
+            f"SELECT post_id, user_id, picked, correct, points FROM answers "
+            f"WHERE post_id IN ({marks(post_ids)}) AND user_id IN ({marks(users)})",
+            [*post_ids, *users],
+        )
+    }
+    correct_so_far = {pid: int(row["correct"]) for pid, row in posts.items()}
+    outcomes: list[AnswerOutcome | Exception] = []
+    answers, misses = [], []
+    for click in clicks:
+        post, answer = posts.get(click.post.id), click.answer
+        if post is None:
+            outcomes.append(StoreError(f"post {click.post.id} does not exist"))
+            continue
+        if post["closed_at"] is not None:  # the reveal was claimed first: it must show every answer it counts
+            outcomes.append(AnswerOutcome(False, False, 0, None, answer.picked, closed=True))
+            continue
+        known = existing.get((click.post.id, answer.user_id))
+        if known is not None:
+            picked = decode_picked(known["picked"]) if isinstance(known["picked"], str) else known["picked"]
+            outcomes.append(AnswerOutcome(False, bool(known["correct"]), int(known["points"]), None, picked))
+            continue
+        rank = None
+        if answer.correct:
+            correct_so_far[click.post.id] += 1
+            rank = correct_so_far[click.post.id]
+        points = click.rules.points_for(rank)
+        existing[(click.post.id, answer.user_id)] = {
+            "picked": answer.picked,
+            "correct": int(answer.correct),
+            "points": points,
+        }
+        answers.append((click, int(post["channel_key"]), points))
+        if not answer.correct and click.rules.on_miss is not None:
+            misses.append((answer.platform, answer.user_id, answer.question_id, click.rules.on_miss))
+        outcomes.append(AnswerOutcome(True, answer.correct, points, rank, answer.picked))
+    if answers:
+        await _write_answers(tx, answers)
+        await write_cards(tx, misses, max(c.answer.at for c, _, _ in answers))
+    return outcomes
+
+
+async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int]]) -> None:
+    await tx.executemany(
+        "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (c.post.id, c.answer.user_id, channel, encode_picked(c.answer.picked), int(c.answer.correct), points,
+             to_ms(c.answer.at))
+            for c, channel, points in answers
+        ],
+    )  # fmt: skip
+    per_post: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[tuple[int, str, str, str], _Total] = defaultdict(_Total)
+    tallies: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for click, channel, points in answers:
+        answer, at = click.answer, to_ms(click.answer.at)
+        per_post[click.post.id][0] += 1
+        per_post[click.post.id][1] += int(answer.correct)
+        periods = (
+            ("week", answer.periods.week_start.isoformat()),
+            ("month", answer.periods.month_start.isoformat()),
+            ("all", ""),
+        )
+        for period, start in periods:
+            total = totals[(channel, period, start, answer.user_id)]
+            total.points += points
+            total.correct += int(answer.correct)
+            total.answered += 1
+            total.first_at = min(total.first_at, at)
+        tally = tallies[(channel, answer.user_id, answer.question_id)]
+        tally[0] += 1
+        tally[1] += int(answer.correct)
+    await tx.executemany(
+        "UPDATE posts SET answered = answered + ?, correct = correct + ? WHERE id = ?",
+        [(n, ok, pid) for pid, (n, ok) in per_post.items()],
+    )
+    await tx.executemany(
+        """
+        INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (channel_key, period, period_start, user_id) DO UPDATE SET
+            points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
+            answered = board_totals.answered + excluded.answered
+        """,
+        [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items()],
+    )
+    await add_member_tallies(tx, [(ch, u, q, "daily", n, ok) for (ch, u, q), (n, ok) in tallies.items()])
+    per_question: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (channel, _, question), (n, ok) in tallies.items():
+        per_question[(channel, question)][0] += n
+        per_question[(channel, question)][1] += ok
+    await tx.executemany(
+        """
+        INSERT INTO channel_tallies (channel_key, question_id, answered, correct) VALUES (?, ?, ?, ?)
+        ON CONFLICT (channel_key, question_id) DO UPDATE SET answered = channel_tallies.answered + excluded.answered,
+            correct = channel_tallies.correct + excluded.correct
+        """,
+        [(ch, q, n, ok) for (ch, q), (n, ok) in per_question.items()],
+    )
+
+
+ANSWERS = BatchGroup("answers", _record_clicks)
+
+
+class Answers:
+    engine: Engine
+
+    async def record_answer(self, post: Post, answer: NewAnswer, rules: AnswerRules) -> AnswerOutcome:
+        outcome: AnswerOutcome = await self.engine.write_in(ANSWERS, _Click(post, answer, rules))
+        return outcome
+
+    async def answers_to(self, post_id: int) -> list[tuple[str, str, frozenset[int], bool, int, datetime]]:
+        rows = await self.engine.read(
+            """
+            SELECT a.user_id, COALESCE(u.name, a.user_id) AS name, a.picked, a.correct, a.points, a.answered_at
+            FROM answers a
+            JOIN channels c ON c.id = a.channel_key
+            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = a.user_id
+            WHERE a.post_id = ?
+            ORDER BY a.answered_at, a.points DESC, a.user_id
+            """,
+            (post_id,),
+        )
+        return [
+            (r[0], r[1], decode_picked(r[2]), bool(r[3]), int(r[4]), from_ms(r[5]) or datetime.min.replace(tzinfo=UTC))
+            for r in rows
+        ]
+
+    async def answer_count(self, post_id: int) -> int:
+        rows = await self.engine.read("SELECT answered FROM posts WHERE id = ?", (post_id,))
+        return int(rows[0][0]) if rows else 0
+
+    async def record_practice(self, channel_key: int, answer: NewAnswer, on_miss: ReviewRule | None) -> None:
+        async def record(tx: Tx) -> None:
+            await tx.execute(
+                "INSERT INTO practice (channel_key, user_id, question_id, picked, correct, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    channel_key,
+                    answer.user_id,
+                    answer.question_id,
+                    encode_picked(answer.picked),
+                    int(answer.correct),
+                    to_ms(answer.at),
+                ),
+            )
+            await add_member_tallies(
+                tx, [(channel_key, answer.user_id, answer.question_id, "practice", 1, int(answer.correct))]
+            )
+            if not answer.correct and on_miss is not None:
+                await write_cards(tx, [(answer.platform, answer.user_id, answer.question_id, on_miss)], answer.at)
+
+        await self.engine.write(record)

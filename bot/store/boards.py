@@ -1,0 +1,89 @@
+"""Boards and tallies, read from the aggregates the answers keep: the same cost at any history length."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core.models import BoardRow, QuestionTally
+from bot.store.engine import Engine
+
+BETTER = (
+    "(points > ? OR (points = ? AND (correct > ? OR (correct = ? AND "
+    "(first_at < ? OR (first_at = ? AND user_id < ?))))))"
+)
+
+
+def _period(period: str, start: date | None) -> tuple[str, str]:
+    if period not in ("week", "month", "all"):
+        raise ValueError(f"unknown board period {period!r}")
+    return period, "" if period == "all" or start is None else start.isoformat()
+
+
+class Boards:
+    engine: Engine
+
+    async def board(self, channel_key: int, period: str, start: date | None, limit: int) -> list[BoardRow]:
+        kind, begins = _period(period, start)
+        rows = await self.engine.read(
+            """
+            SELECT b.user_id, COALESCE(u.name, b.user_id), b.points, b.correct, b.answered
+            FROM board_totals b
+            JOIN channels c ON c.id = b.channel_key
+            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = b.user_id
+            WHERE b.channel_key = ? AND b.period = ? AND b.period_start = ?
+            ORDER BY b.points DESC, b.correct DESC, b.first_at, b.user_id
+            LIMIT ?
+            """,
+            (channel_key, kind, begins, limit if limit >= 0 else 1_000_000),
+        )
+        return [BoardRow(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    async def board_rank(
+        self, channel_key: int, period: str, start: date | None, user_id: str
+    ) -> tuple[int, BoardRow] | None:
+        kind, begins = _period(period, start)
+        mine = await self.engine.read(
+            """
+            SELECT b.points, b.correct, b.answered, b.first_at, COALESCE(u.name, b.user_id)
+            FROM board_totals b
+            JOIN channels c ON c.id = b.channel_key
+            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = b.user_id
+            WHERE b.channel_key = ? AND b.period = ? AND b.period_start = ? AND b.user_id = ?
+            """,
+            (channel_key, kind, begins, user_id),
+        )
+        if not mine:
+            return None
+        points, correct, answered, first_at, name = mine[0]
+        ahead = await self.engine.read(
+            f"SELECT COUNT(*) FROM board_totals WHERE channel_key = ? AND period = ? AND period_start = ? AND {BETTER}",
+            (channel_key, kind, begins, points, points, correct, correct, first_at, first_at, user_id),
+        )
+        row = BoardRow(user_id, name, int(points), int(correct), int(answered))
+        return int(ahead[0][0]) + 1, row
+
+    async def correct_dates(self, channel_key: int, user_id: str) -> list[date]:
+        rows = await self.engine.read(
+            """
+            SELECT p.local_date FROM answers a JOIN posts p ON p.id = a.post_id
+            WHERE a.channel_key = ? AND a.user_id = ? AND a.correct = 1 ORDER BY p.local_date
+            """,
+            (channel_key, user_id),
+        )
+        return [date.fromisoformat(r[0]) for r in rows]
+
+    async def member_tallies(self, channel_key: int, user_id: str) -> list[QuestionTally]:
+        rows = await self.engine.read(
+            "SELECT question_id, source, answered, correct FROM member_tallies WHERE channel_key = ? AND user_id = ? "
+            "ORDER BY question_id, source",
+            (channel_key, user_id),
+        )
+        return [QuestionTally(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+    async def channel_tallies(self, channel_key: int) -> list[QuestionTally]:
+        rows = await self.engine.read(
+            "SELECT question_id, posted, answered, correct FROM channel_tallies WHERE channel_key = ? "
+            "ORDER BY question_id",
+            (channel_key,),
+        )
+        return [QuestionTally(r[0], "daily", int(r[2]), int(r[3]), posted=int(r[1])) for r in rows]

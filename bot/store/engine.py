@@ -1,0 +1,203 @@
+"""What the store's logic needs from a database engine, and the group-commit writer both engines share.
+
+SQL is written once, with `?` placeholders and portable syntax (ON CONFLICT, RETURNING, CAST); an
+engine translates placeholders and runs it. Every write is a job run by one writer task: all the
+jobs waiting at that moment share one transaction and one commit (one fsync for a whole burst of
+clicks), each in its own savepoint so that one refused job does not undo the others. A job's caller
+is answered only after COMMIT, so nothing is confirmed before it is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from bot.core.ports import StoreError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Row = Any  # sqlite3.Row or asyncpg.Record: both index by position and by column name
+CLOSE_SECONDS = 30.0  # how long close() waits for the writes already accepted
+
+
+class Tx(Protocol):
+    """One open transaction (or a plain connection for reads)."""
+
+    lock: str  # " FOR UPDATE" where the engine locks rows it reads for writing, "" where it locks it all
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Rows changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+class Engine(Protocol):
+    name: str
+    path: str
+
+    async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run `work` in the next write transaction; its result once committed."""
+        ...
+
+    async def write_in(self, group: BatchGroup, item: Any) -> Any:
+        """Run `item` with the other items of `group` waiting at that moment; its result once committed."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def integrity(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class BatchGroup:
+    """Jobs of one kind that run together, in one statement or a few, instead of one savepoint each
+    (a burst of answers to the same post). `run(tx, items)` returns one result (or exception) per item."""
+
+    name: str
+    run: Callable[[Tx, list[Any]], Awaitable[list[Any]]]
+
+
+@dataclass
+class _Job:
+    work: Any  # an item of a group, or a callable(tx) for a lone job
+    future: asyncio.Future[Any] = field(repr=False)
+    group: BatchGroup | None = None
+
+
+class Writer:
+    """The group-commit writer; an engine supplies the transaction statements and the connection."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def start(self, begin: Callable[[], Awaitable[Tx]], end: Callable[[Tx, bool], Awaitable[None]]) -> None:
+        """`begin()` opens a write transaction; `end(tx, commit)` commits or rolls it back."""
+        self._begin, self._end = begin, end
+        self._task = asyncio.create_task(self._loop(), name=f"studybot-{self.name}-writer")
+
+    async def submit(self, work: Any, group: BatchGroup | None = None) -> Any:
+        if self._closing or self._task is None or self._task.done():
+            raise StoreError("the database is closed")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(work, future, group))
+        return await future
+
+    async def close(self) -> None:
+        """Let the accepted jobs finish (bounded); always returns."""
+        if self._task is None or self._closing:
+            return
+        self._closing = True
+        self._queue.put_nowait(None)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), CLOSE_SECONDS)
+        except TimeoutError:
+            log.error("the %s writer did not finish in %.0f s; closing anyway", self.name, CLOSE_SECONDS)
+            self._task.cancel()
+        except Exception:
+            log.exception("the %s writer ended with an error", self.name)
+        self._fail_waiting(StoreError("the database was closed before this write"))
+
+    def _fail_waiting(self, error: Exception) -> None:
+        while not self._queue.empty():
+            job = self._queue.get_nowait()
+            if job is not None and not job.future.done():
+                job.future.set_exception(error)
+
+    async def _loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch: list[_Job] = []
+            stop = first is None
+            if first is not None:
+                batch.append(first)
+            while not self._queue.empty():
+                job = self._queue.get_nowait()
+                if job is None:
+                    stop = True
+                else:
+                    batch.append(job)
+            if batch:
+                await self._commit(batch)
+            if stop:
+                return
+
+    async def _commit(self, batch: list[_Job]) -> None:
+        results: list[tuple[asyncio.Future[Any], Any]] = []
+        tx: Tx | None = None
+        try:
+            tx = await self._begin()
+            results = await self._run(tx, batch)
+            await self._end(tx, True)
+        except Exception as exc:  # nothing of the batch was committed: every waiter hears of it
+            log.error("a %s write batch of %d failed: %s", self.name, len(batch), exc)
+            if tx is not None:
+                try:
+                    await self._end(tx, False)
+                except Exception as rollback_error:  # the writer must live on: later writes still come
+                    log.error("the %s rollback failed too: %s", self.name, rollback_error)
+            error = exc if isinstance(exc, StoreError) else StoreError(f"could not save to the database: {exc}")
+            results = [(job.future, error) for job in batch]
+        for future, outcome in results:
+            if future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    async def _run(self, tx: Tx, batch: list[_Job]) -> list[tuple[asyncio.Future[Any], Any]]:
+        results: list[tuple[asyncio.Future[Any], Any]] = []
+        groups: dict[str, list[_Job]] = {}
+        for job in batch:
+            if job.group is not None:
+                groups.setdefault(job.group.name, []).append(job)
+                continue
+            results.append((job.future, await self._isolated(tx, partial(job.work, tx))))
+        for jobs in groups.values():
+            group = jobs[0].group
+            assert group is not None
+            outcome = await self._isolated(tx, partial(group.run, tx, [j.work for j in jobs]))
+            if isinstance(outcome, BaseException):
+                results.extend((job.future, outcome) for job in jobs)
+            else:
+                results.extend(zip([job.future for job in jobs], outcome, strict=True))
+        return results
+
+    async def _isolated(self, tx: Tx, work: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `work` in a savepoint: a refused job is undone alone and its caller gets the error."""
+        await tx.execute("SAVEPOINT job")
+        try:
+            result = await work()
+        except StoreError as exc:
+            await tx.execute("ROLLBACK TO SAVEPOINT job")
+            await tx.execute("RELEASE SAVEPOINT job")
+            return exc
+        except Exception as exc:
+            if not refusal(exc):
+                raise  # the database itself failed (disk full, I/O): the whole batch is rolled back
+            await tx.execute("ROLLBACK TO SAVEPOINT job")
+            await tx.execute("RELEASE SAVEPOINT job")
+            return StoreError(f"could not save to the database: {exc}")
+        await tx.execute("RELEASE SAVEPOINT job")
+        return result
+
+
+def refusal(exc: BaseException) -> bool:
+    """A constraint the database enforced on one statement (unique, foreign key, check): that job alone fails."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"IntegrityError", "IntegrityConstraintViolationError"})

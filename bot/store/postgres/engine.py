@@ -1,0 +1,184 @@
+"""PostgreSQL through asyncpg: the same store logic and SQL as SQLite, for many processes on one database.
+
+Reads go through a small pool; writes through one connection per process whose group-commit writer
+runs every waiting job in one transaction. Across processes, correctness comes from the database, not
+from this process: unique constraints and ON CONFLICT for claims, row locks (SELECT ... FOR UPDATE)
+for ranks, leases and review cards, a counter row for the channels' versions. Migrations run under an
+advisory lock, so processes starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from bot.core.ports import StoreError
+from bot.store.engine import BatchGroup, Row, Tx, Writer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MIGRATION_LOCK = 7_281_093_411  # pg_advisory_xact_lock key: one migrating process at a time
+POOL_SIZE = 4
+
+
+@lru_cache(maxsize=1024)
+def dollars(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1, $2, ...` (the store's SQL has no `?` inside strings)."""
+    count = 0
+
+    def number(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"${count}"
+
+    return re.sub(r"\?", number, sql)
+
+
+def load_migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("bot.store.postgres") / "migrations"
+    found = sorted(
+        (int(entry.name.split("_", 1)[0]), entry.name, entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    )
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise StoreError(f"migration {name} is out of sequence (expected {expected:03d}_...)")
+    return found
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+class PgTx:
+    lock = " FOR UPDATE"
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self.conn.fetch(dollars(sql), *params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        status = await self.conn.execute(dollars(sql), *params)
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            await self.conn.executemany(dollars(sql), rows)
+
+
+class PostgresEngine:
+    name = "postgresql"
+
+    def __init__(self, url: str, pool: asyncpg.Pool, writer: asyncpg.Connection) -> None:
+        self.path = safe_url(url)
+        self._pool = pool
+        self._conn = writer
+        self._writer = Writer("postgres")
+        self._transaction: Any = None
+        self._closed = False
+
+    @classmethod
+    async def open(cls, url: str) -> PostgresEngine:
+        shown = safe_url(url)
+        try:
+            writer = await asyncpg.connect(url)
+        except (OSError, asyncpg.PostgresError, ValueError) as exc:
+            raise StoreError(f"cannot connect to {shown}: {exc}") from None
+        try:
+            await _migrate(writer, shown)
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        except BaseException:
+            await writer.close()
+            raise
+        engine = cls(url, pool, writer)
+        engine._writer.start(engine._begin, engine._end)
+        return engine
+
+    async def _begin(self) -> Tx:
+        self._transaction = self._conn.transaction()
+        await self._transaction.start()
+        return PgTx(self._conn)
+
+    async def _end(self, tx: Tx, commit: bool) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
+            return
+        if commit:
+            await transaction.commit()
+        else:
+            await transaction.rollback()
+
+    async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        try:
+            return list(await self._pool.fetch(dollars(sql), *params))
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreError(f"could not read the database: {exc}") from exc
+
+    async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        result: T = await self._writer.submit(work)
+        return result
+
+    async def write_in(self, group: BatchGroup, item: Any) -> Any:
+        return await self._writer.submit(item, group)
+
+    async def schema_version(self) -> int:
+        return await _version(self._pool)
+
+    async def integrity(self) -> str:
+        rows = await self.read("SELECT count(*) FROM pg_stat_database WHERE datname = current_database()")
+        return "ok" if rows and rows[0][0] == 1 else "unknown"
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._writer.close()
+        for closing in (self._conn.close(), self._pool.close()):
+            try:
+                await closing
+            except Exception as exc:
+                log.warning("closing %s: %s", self.path, exc)
+
+
+async def _version(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    exists = await conn.fetchval("SELECT to_regclass('studybot_schema') IS NOT NULL")
+    return int(await conn.fetchval("SELECT version FROM studybot_schema") or 0) if exists else 0
+
+
+async def _migrate(conn: asyncpg.Connection, shown: str) -> None:
+    migrations = load_migrations()
+    latest = len(migrations)
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await conn.execute("CREATE TABLE IF NOT EXISTS studybot_schema (version INTEGER NOT NULL)")
+        current = await _version(conn)
+        if current == 0 and not await conn.fetchval("SELECT count(*) FROM studybot_schema"):
+            await conn.execute("INSERT INTO studybot_schema (version) VALUES (0)")
+        if current > latest:
+            raise StoreError(
+                f"database {shown} has schema version {current}, newer than this studybot understands "
+                f"(up to {latest}); upgrade studybot or use another database"
+            )
+        for version, name, sql in migrations[current:]:
+            log.info("database %s: applying %s", shown, name)
+            try:
+                await conn.execute(sql)
+            except asyncpg.PostgresError as exc:
+                raise StoreError(f"migration {name} failed: {exc}") from exc
+            await conn.execute("UPDATE studybot_schema SET version = $1", version)

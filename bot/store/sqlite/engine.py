@@ -1,0 +1,218 @@
+"""SQLite through aiosqlite: WAL, foreign keys, a checked file, SQL migrations, group commit.
+
+A file database gets two connections: the writer's (BEGIN IMMEDIATE: one writer at a time, across
+processes too) and one for reads, which WAL lets run beside the writes. `:memory:` has one connection
+for both, since a second would be another, empty database.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from bot.core.ports import StoreError
+from bot.store.engine import BatchGroup, Row, Tx, Writer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def load_migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in migrations/, in order."""
+    folder = resources.files("bot.store.sqlite") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise StoreError(f"migration {name} is out of sequence (expected {expected:03d}_...)")
+    return found
+
+
+class SqliteTx:
+    lock = ""  # BEGIN IMMEDIATE already holds the database's write lock
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self.conn.execute_fetchall(sql, params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            await self.conn.executemany(sql, rows)
+
+
+def check_file(path: str) -> None:
+    """An existing database is checked before anything writes to it: a damaged one is refused, untouched."""
+    if path == ":memory:" or not Path(path).exists():
+        return
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"database {path} cannot be read ({exc}); it is not a studybot database or it is damaged. "
+            "Restore a backup, or move the file away to start a new one"
+        ) from None
+    found = [str(r[0]) for r in rows]
+    if found != ["ok"]:
+        raise StoreError(
+            f"database {path} is damaged (quick_check: {'; '.join(found[:3])}). Nothing was written to it. "
+            "Restore a backup, or move the file away to start a new one"
+        )
+
+
+class SqliteEngine:
+    name = "sqlite"
+
+    def __init__(self, path: str, writer_conn: aiosqlite.Connection, reader_conn: aiosqlite.Connection) -> None:
+        self.path = path
+        self._conn = writer_conn
+        self._reader = reader_conn
+        self._writer = Writer("sqlite")
+        self._tx = SqliteTx(writer_conn)
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: str | Path, *, synchronous: str = "FULL") -> SqliteEngine:
+        path = str(path)
+        if synchronous.upper() not in SYNCHRONOUS:
+            raise StoreError(f"unknown synchronous mode {synchronous!r}: use one of {', '.join(SYNCHRONOUS)}")
+        check_file(path)
+        if path != ":memory:":
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder of database {path}: {exc.strerror or exc}") from None
+        writer = await _connect(path, synchronous)
+        reader = writer
+        try:
+            if path != ":memory:":
+                reader = await _connect(path, synchronous)
+            engine = cls(path, writer, reader)
+            await engine._migrate()
+            await writer.execute("PRAGMA optimize=0x10002")  # statistics the planner needs, cheaply
+        except BaseException:
+            for conn in {id(writer): writer, id(reader): reader}.values():
+                await conn.close()
+            raise
+        engine._writer.start(engine._begin, engine._end)
+        return engine
+
+    # --- transactions -----------------------------------------------------------------------
+
+    async def _begin(self) -> Tx:
+        await self._conn.execute("BEGIN IMMEDIATE")
+        return self._tx
+
+    async def _end(self, tx: Tx, commit: bool) -> None:
+        if commit:
+            await self._conn.execute("COMMIT")
+        elif self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
+
+    async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        try:
+            return list(await self._reader.execute_fetchall(sql, params))
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read the database: {exc}") from exc
+
+    async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        result: T = await self._writer.submit(work)
+        return result
+
+    async def write_in(self, group: BatchGroup, item: Any) -> Any:
+        return await self._writer.submit(item, group)
+
+    # --- schema -----------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        rows = list(await self._conn.execute_fetchall("PRAGMA user_version"))
+        return int(rows[0][0])
+
+    async def _migrate(self) -> None:
+        migrations = load_migrations()
+        current = await self.schema_version()
+        latest = len(migrations)
+        if current > latest:
+            raise StoreError(
+                f"database {self.path} has schema version {current}, newer than this studybot "
+                f"understands (up to {latest}); upgrade studybot or use another database"
+            )
+        if current < latest:
+            log.info("database %s: schema %d -> %d", self.path, current, latest)
+        # Foreign keys are off while migrating (SQLite cannot switch them inside a transaction, and a table
+        # rebuild needs them off); foreign_key_check proves the result consistent before it is committed.
+        await self._conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for version, name, sql in migrations[current:]:
+                await self._apply(version, name, sql)
+        finally:
+            await self._conn.execute("PRAGMA foreign_keys=ON")
+
+    async def _apply(self, version: int, name: str, sql: str) -> None:
+        try:
+            await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};")
+            broken = list(await self._conn.execute_fetchall("PRAGMA foreign_key_check"))
+            if broken:
+                raise sqlite3.IntegrityError(f"{len(broken)} rows break a foreign key")
+            await self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
+            raise StoreError(f"migration {name} failed: {exc}") from exc
+
+    async def integrity(self) -> str:
+        rows = await self.read("PRAGMA quick_check")
+        return "; ".join(str(r[0]) for r in rows[:5])
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._writer.close()
+        for conn in {id(self._conn): self._conn, id(self._reader): self._reader}.values():
+            try:
+                await conn.close()
+            except Exception as exc:
+                log.warning("closing %s: %s", self.path, exc)
+
+    # for tests that turn the disk read-only under the bot
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._conn
+
+
+async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from None
+    conn.row_factory = sqlite3.Row
+    try:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise StoreError(f"cannot use database {path}: {exc}") from None
+    return conn
