@@ -81,7 +81,7 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
     posts = {
         r["id"]: r
         for r in await tx.fetch(
-            f"SELECT id, channel_key, closed_at, correct FROM posts WHERE id IN ({marks(post_ids)}) "
+            f"SELECT id, channel_key, closed_at, correct, answered FROM posts WHERE id IN ({marks(post_ids)}) "
             f"ORDER BY id{tx.lock}",
             post_ids,
         )
@@ -96,6 +96,7 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
         )
     }
     correct_so_far = {pid: int(row["correct"]) for pid, row in posts.items()}
+    answered_so_far = {pid: int(row["answered"]) for pid, row in posts.items()}
     outcomes: list[AnswerOutcome | Exception] = []
     answers, misses = [], []
     for click in clicks:
@@ -121,30 +122,31 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
             "correct": int(answer.correct),
             "points": points,
         }
-        answers.append((click, int(post["channel_key"]), points))
+        answered_so_far[click.post.id] += 1
+        answers.append((click, int(post["channel_key"]), points, answered_so_far[click.post.id]))
         if not answer.correct and click.rules.on_miss is not None:
             misses.append((answer.platform, answer.user_id, answer.question_id, click.rules.on_miss))
         outcomes.append(AnswerOutcome(True, answer.correct, points, rank, answer.picked))
     if answers:
         await _write_answers(tx, answers)
-        await write_cards(tx, misses, max(c.answer.at for c, _, _ in answers))
+        await write_cards(tx, misses, max(c.answer.at for c, _, _, _ in answers))
     return outcomes
 
 
-async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int]]) -> None:
+async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) -> None:
     await tx.executemany(
-        "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (c.post.id, c.answer.user_id, channel, encode_picked(c.answer.picked), int(c.answer.correct), points,
-             to_ms(c.answer.at))
-            for c, channel, points in answers
+             to_ms(c.answer.at), seq)
+            for c, channel, points, seq in answers
         ],
     )  # fmt: skip
     per_post: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[tuple[int, str, str, str], _Total] = defaultdict(_Total)
     tallies: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for click, channel, points in answers:
+    for click, channel, points, _ in answers:
         answer, at = click.answer, to_ms(click.answer.at)
         per_post[click.post.id][0] += 1
         per_post[click.post.id][1] += int(answer.correct)
@@ -209,7 +211,7 @@ class Answers:
             JOIN channels c ON c.id = a.channel_key
             LEFT JOIN users u ON u.platform = c.platform AND u.user_id = a.user_id
             WHERE a.post_id = ?
-            ORDER BY a.answered_at, a.points DESC, a.user_id
+            ORDER BY a.seq, a.answered_at
             """,
             (post_id,),
         )

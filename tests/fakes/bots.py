@@ -79,6 +79,7 @@ class Bots:
 
     async def stop(self, bot: Bot) -> None:
         self.running.remove(bot)
+        await bot.core.drain(0.2)  # a send stuck on the platform is cut short at once
         await bot.core.close()
 
 

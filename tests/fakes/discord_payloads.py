@@ -15,6 +15,9 @@ OTHER_CHANNEL = "1200000000000000003"
 VIEW_CHANNEL, SEND_MESSAGES, READ_HISTORY, USE_COMMANDS = 1 << 10, 1 << 11, 1 << 16, 1 << 31
 MANAGE_GUILD = 1 << 5
 MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | READ_HISTORY | USE_COMMANDS
+EMBED_LINKS, CREATE_PUBLIC_THREADS, SEND_IN_THREADS = 1 << 14, 1 << 35, 1 << 38
+# What the invite URL grants the bot (`studybot discord invite-url`).
+BOT_PERMISSIONS = MEMBER_PERMISSIONS | EMBED_LINKS | CREATE_PUBLIC_THREADS | SEND_IN_THREADS
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
 
 STRING, SUB_COMMAND = 3, 1
@@ -37,6 +40,7 @@ class Payloads:
     guild_id: str = GUILD
     channel_id: str = CHANNEL
     locale: str = "en-US"
+    bot_permissions: int = BOT_PERMISSIONS
 
     def _base(self, kind: int, who: int, admin: bool, data: dict[str, Any], channel_id: str | None) -> dict[str, Any]:
         interaction_id = self.fake.new_id()
@@ -78,7 +82,7 @@ class Payloads:
             },
             "locale": self.locale,
             "guild_locale": "en-US",
-            "app_permissions": str(MEMBER_PERMISSIONS),
+            "app_permissions": str(self.bot_permissions),
             "entitlements": [],
             "authorizing_integration_owners": {"0": self.guild_id},
             "context": 0,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from bot.core.models import ChannelSettings
+from bot.core.models import ChannelSettings, Periods
+from bot.core.ports import AnswerRules, NewAnswer
 from bot.store.sqlite import SqliteStore
 
 
@@ -14,12 +15,16 @@ async def main(path: str) -> None:
     store = await SqliteStore.open(path, synchronous="FULL")
     channel = await store.save_channel(ChannelSettings("crash", "T", "C1", active=True))
     now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-    post = await store.claim_post(channel.id, date(2026, 11, 23), "q", now)
-    await store.mark_posted(post.id, "m1", now)
+    day = date(2026, 11, 23)
+    post = await store.claim_post(channel.id, day, "q", now, now + timedelta(hours=9))
+    assert post is not None
     print("ready", flush=True)
+    rules = AnswerRules(lambda rank: 10 if rank else 0)
+    periods = Periods(day, day.replace(day=1))
 
     async def click(n: int) -> None:
-        outcome = await store.record_answer(post, f"U{n}", frozenset({0}), n % 2 == 0, 10, (3, 2, 1), now)
+        answer = NewAnswer("crash", f"U{n}", "q", frozenset({0}), n % 2 == 0, now, periods)
+        outcome = await store.record_answer(post, answer, rules)
         if outcome.recorded:
             print(f"confirmed U{n}", flush=True)
 

@@ -59,8 +59,8 @@ async def test_quiz_question_and_a_click_on_its_answer(discord_bot: RunningBot):
     result = await discord_bot.interact(discord_bot.say.click(question_message, right, who=3))
     assert ephemeral(result.body) and "Correct" in embed(result.body)["title"]
     key = await discord_bot.channel_id_key(CHANNEL)
-    history = await discord_bot.core.store.history(key, "1003")
-    assert [(h[0], h[1], h[3]) for h in history] == [(question.id, True, "practice")]
+    tallies = await discord_bot.core.store.member_tallies(key, "1003")
+    assert [(t.question_id, t.source, t.correct) for t in tallies] == [(question.id, "practice", 1)]
 
 
 async def test_leaderboard_is_shown_to_the_channel(discord_bot: RunningBot):

@@ -45,7 +45,7 @@ async def _read_only_core_after_a_post(core, channel: Channel):
     await channel.say("/studybot post-now")
     settings = await core.store.get_channel(channel.ref)
     post = await core.store.latest_post(settings.id)
-    await core.store._conn.execute("PRAGMA query_only=ON")  # the disk turns read-only under the bot
+    await core.store.engine.connection.execute("PRAGMA query_only=ON")  # the disk turns read-only under the bot
     return post
 
 
@@ -57,7 +57,7 @@ async def test_a_read_only_disk_refuses_writes_clearly_and_lookups_keep_working(
     assert reply.kind == "error" and "Cannot save right now" in reply.body
     card = await channel.say("/aws efs", member(2))
     assert card.kind == "card"
-    await core.store._conn.execute("PRAGMA query_only=OFF")
+    await core.store.engine.connection.execute("PRAGMA query_only=OFF")
     assert await core.store.answers_to(post.id) == []
     again = await channel.click("answer", f"{post.id}:{value}", member(1))
     assert again.kind == "result"  # once the disk is back, the same click works: nothing half written
@@ -82,8 +82,8 @@ async def test_a_full_disk_refuses_writes_clearly_and_keeps_the_database_whole(t
         await channel.say("/studybot post-now")
         settings = await core.store.get_channel(channel.ref)
         post = await core.store.latest_post(settings.id)
-        (pages,) = await core.store._fetchone("PRAGMA page_count")
-        await core.store._conn.execute(f"PRAGMA max_page_count={pages}")  # no room for one more page
+        [(pages,)] = await core.store.engine.connection.execute_fetchall("PRAGMA page_count")
+        await core.store.engine.connection.execute(f"PRAGMA max_page_count={pages}")  # no room for one more page
         question = core.library.bank.questions[post.question_id]
         value = "+".join(str(i) for i in sorted(question.answer))
         replies = [await channel.click("answer", f"{post.id}:{value}", member(n)) for n in range(1, 200)]

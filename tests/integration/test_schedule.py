@@ -238,21 +238,26 @@ async def test_moving_the_close_time_before_now_reveals_at_once(bots):
     assert len(bot.platform.edits("reveal")) == 1
 
 
+def channel_jobs(live) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(j.id for j in live.get_jobs() if ":" in j.id)
+
+
 async def test_live_apscheduler_jobs_follow_every_settings_change(bots):
     bot = await bots.start(at(SEOUL, 2026, 11, 23, 8, 0), live=True)
     try:
         await set_up(bot)
         live = bot.scheduler.live
         assert live is not None
-        assert sorted(j.id for j in live.get_jobs()) == ["board:1", "close:1", "post:1"]
+        assert channel_jobs(live) == ["board:1", "close:1", "post:1"]
+        assert {j.id for j in live.get_jobs()} >= {"reconcile", "refresh"}  # the outbox and other processes
         await bot.channel.say("/studybot timezone Europe/London")
         await bot.channel.say("/studybot time 07:45")
         post = live.get_job("post:1")
         assert str(post.trigger.timezone) == "Europe/London" and "hour='7', minute='45'" in str(post.trigger)
         await bot.channel.say("/studybot pause")
-        assert [j.id for j in live.get_jobs()] == ["close:1"]
+        assert channel_jobs(live) == ["close:1"]
         await bot.channel.say("/studybot resume")
-        assert sorted(j.id for j in live.get_jobs()) == ["board:1", "close:1", "post:1"]
+        assert channel_jobs(live) == ["board:1", "close:1", "post:1"]
     finally:
         await bot.scheduler.shutdown()
 
@@ -296,8 +301,9 @@ async def test_the_weekly_board_covers_the_local_week_across_a_dst_change(bots):
     assert "Member 2" not in week and "Member 4" not in week
     settings = await bot.settings()
     assert settings.id is not None
-    posted_at = await bot.core.store.board_posted(settings.id, date(2026, 10, 26))
-    assert posted_at == at(NEW_YORK, 2026, 11, 2, 9, 0)  # 09:00 EST, 14:00 UTC
+    record = await bot.core.store.outbox_get(f"board:{settings.id}:2026-10-26")
+    assert record is not None and record.state == "sent"
+    assert record.created_at == at(NEW_YORK, 2026, 11, 2, 9, 0)  # claimed at 09:00 EST, 14:00 UTC
 
 
 async def test_a_weekly_board_missed_while_down_is_posted_inside_the_grace_window_once(bots):
@@ -326,10 +332,10 @@ class FlakyPlatform(RecordingPlatform):
         super().__init__()
         self.failures = failures
 
-    async def post(self, channel, reply):  # type: ignore[no-untyped-def]
+    async def post(self, channel, reply, *, key=None):  # type: ignore[no-untyped-def]
         if self.failures:
             raise self.failures.pop(0)
-        return await super().post(channel, reply)
+        return await super().post(channel, reply, key=key)
 
 
 async def test_a_post_failing_twice_with_5xx_is_retried_and_posted_once(bots):
@@ -343,42 +349,63 @@ async def test_a_post_failing_twice_with_5xx_is_retried_and_posted_once(bots):
     assert await posted_times(bot, SEOUL) == ["2026-11-24 09:00"]
 
 
-async def test_a_post_that_keeps_failing_is_released_and_logged(bots, caplog):
+async def test_a_post_that_keeps_failing_stays_unsettled_and_is_finished_later_once(bots, caplog):
     platform = FlakyPlatform([])
     bot = await bots.start(at(SEOUL, 2026, 11, 24, 8, 0), platform=platform)
     await set_up(bot)
     platform.failures = [ConnectionError("platform unavailable")] * 4
-    with caplog.at_level(logging.WARNING, logger="bot.schedule"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.delivery"):
         await bot.run_until(at(SEOUL, 2026, 11, 24, 9, 30))
     assert bot.daily_posts() == []
     settings = await bot.settings()
     assert settings.id is not None
-    assert await bot.core.store.post_on(settings.id, date(2026, 11, 24)) is None  # the claim was released
-    assert "the daily post of 2026-11-24 for test:C1 failed after 4 attempt(s)" in caplog.text
-    reply = await bot.channel.say("/studybot post-now")  # so a later attempt can make it
-    assert reply.kind == "info" and len(bot.daily_posts()) == 1
+    post = await bot.core.store.post_on(settings.id, date(2026, 11, 24))
+    record = await bot.core.store.outbox_get(f"post:{post.id}")
+    # A failed call may still have reached the platform: the record is not released, only left unsettled.
+    assert (record.state, record.attempts) == ("sending", 4)
+    assert "the post post:1 of test:C1 failed after 4 attempt(s)" in caplog.text
+    reply = await bot.channel.say("/studybot post-now")  # the platform works again: finished, not claimed anew
+    assert reply.kind == "info" and "posted" in reply.body and len(bot.daily_posts()) == 1
+    again = await bot.channel.say("/studybot post-now")
+    assert "already has today's question" in again.body and len(bot.daily_posts()) == 1
 
 
-async def test_a_permanent_platform_error_is_not_retried(bots, caplog):
+async def test_an_error_that_is_not_transient_is_not_retried_at_once(bots, caplog):
     platform = FlakyPlatform([])
     bot = await bots.start(at(SEOUL, 2026, 11, 24, 8, 0), platform=platform)
     await set_up(bot)
-    platform.failures = [ServerError(403)]
-    with caplog.at_level(logging.ERROR, logger="bot.schedule"):
+    platform.failures = [ServerError(400)]
+    with caplog.at_level(logging.ERROR, logger="bot.core.delivery"):
         await bot.run_until(at(SEOUL, 2026, 11, 24, 9, 30))
     assert bot.sleeps == [] and bot.daily_posts() == []
-    assert "failed after 1 attempt(s): ServerError: 403 from the platform" in caplog.text
+    assert "failed after 1 attempt(s) (ServerError: 400 from the platform)" in caplog.text
 
 
-async def test_a_weekly_board_that_fails_for_good_is_released_and_posted_after_a_restart(bots, caplog):
+async def test_a_platform_that_refuses_for_good_fails_the_record_and_says_why(bots, caplog):
+    bot = await bots.start(at(SEOUL, 2026, 11, 24, 8, 0))
+    await set_up(bot)
+    bot.platform.refuse = "no_permission"  # e.g. the bot's role lost Send Messages
+    with caplog.at_level(logging.ERROR, logger="bot.core.delivery"):
+        await bot.run_until(at(SEOUL, 2026, 11, 24, 9, 30))
+    settings = await bot.settings()
+    post = await bot.core.store.post_on(settings.id, date(2026, 11, 24))
+    record = await bot.core.store.outbox_get(f"post:{post.id}")
+    assert record.state == "failed" and bot.sleeps == []
+    assert "was refused by test (no_permission): given up" in caplog.text
+    bot.platform.refuse = None  # an admin fixes the permission and asks again
+    reply = await bot.channel.say("/studybot post-now")
+    assert "posted" in reply.body and len(bot.daily_posts()) == 1
+
+
+async def test_a_weekly_board_that_keeps_failing_is_posted_once_after_a_restart(bots, caplog):
     platform = FlakyPlatform([])
     before = await bots.start(at(SEOUL, 2026, 11, 22, 20, 0), platform=platform)
     await set_up(before)
     platform.failures = [ConnectionError("platform unavailable")] * 4  # the board goes first at 09:00
-    with caplog.at_level(logging.WARNING, logger="bot.schedule"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.delivery"):
         await before.run_until(at(SEOUL, 2026, 11, 23, 9, 30))
     assert before.platform.posts("weekly") == [] and len(before.daily_posts()) == 1
-    assert "the weekly board of 2026-11-16 – 2026-11-22 for test:C1 failed after 4 attempt(s)" in caplog.text
+    assert "the board board:1:2026-11-16 of test:C1 failed after 4 attempt(s)" in caplog.text
     await bots.stop(before)
     after = await bots.start(at(SEOUL, 2026, 11, 23, 10, 0))
     assert [b.reply.kind for b in after.platform.posts()] == ["weekly"]
@@ -391,14 +418,14 @@ class StuckPlatform(RecordingPlatform):
         super().__init__()
         self.sending = asyncio.Event()
 
-    async def post(self, channel, reply):  # type: ignore[no-untyped-def]
+    async def post(self, channel, reply, *, key=None):  # type: ignore[no-untyped-def]
         if reply.kind == "question":
             self.sending.set()
             await asyncio.Event().wait()
-        return await super().post(channel, reply)
+        return await super().post(channel, reply, key=key)
 
 
-async def test_stopping_while_a_post_is_stuck_releases_its_claim_for_the_next_start(bots):
+async def test_stopping_while_a_post_is_stuck_leaves_it_for_the_next_start_to_finish_once(bots):
     first = await bots.start(at(SEOUL, 2026, 11, 23, 8, 0))
     await set_up(first)
     await bots.stop(first)
@@ -406,7 +433,7 @@ async def test_stopping_while_a_post_is_stuck_releases_its_claim_for_the_next_st
     stuck = StuckPlatform()
     second = await bots.start(at(SEOUL, 2026, 11, 23, 9, 30), stuck, live=True)  # catch-up starts posting
     await asyncio.wait_for(stuck.sending.wait(), 5)
-    await bots.stop(second)  # shutdown cancels the send, which releases its claim before the store closes
+    await bots.stop(second)  # shutdown cancels the send: its record stays "sending" for the next start
 
     third = await bots.start(at(SEOUL, 2026, 11, 23, 9, 45))
     assert len(third.platform.posts("question")) == 1  # still inside the grace window: posted now

@@ -22,7 +22,7 @@ REQUIRED = {
     "ECS vs EKS": "eks", "Amazon ECR": "ecr", "AWS Elastic Beanstalk": "elastic-beanstalk",
     "Amazon Lightsail": "lightsail", "AWS Batch": "batch", "containers": "containers",
     "Amazon RDS": "rds", "RDS Proxy": "rds-proxy", "RDS Custom": "rds-custom", "Amazon Aurora": "aurora",
-    "Aurora Serverless": "aurora", "Multi-AZ": "multi-az", "read replicas": "read-replicas",
+    "Aurora Serverless": "aurora-serverless", "Multi-AZ": "multi-az", "read replicas": "read-replicas",
     "Amazon DynamoDB": "dynamodb", "DynamoDB Streams": "dynamodb-streams",
     "DynamoDB global tables": "dynamodb-global-tables", "ProvisionedThroughputExceededException":
     "dynamodb-hot-partitions", "DynamoDB Accelerator": "dax", "DAX": "dax", "Amazon ElastiCache": "elasticache",
@@ -78,7 +78,7 @@ def test_the_bank_has_the_size_and_shape_the_team_asked_for(bank):
     assert stats["questions"] >= 400
     assert stats["by_level"].get("3", 0) >= 0.4 * stats["questions"]
     assert stats["by_kind"].get("multi", 0) > 0 and stats["by_kind"].get("truefalse", 0) > 0
-    assert stats["by_exam"].get("CLF-C02", 0) >= 100
+    assert stats["by_exam"]["CLF-C02"]["questions"] >= 100
     for topic in bank.topics.values():
         assert len(bank.questions_about(topic.id)) >= 3, topic.id
     for heavy in ("s3", "ec2", "vpc", "rds", "aurora", "dynamodb", "iam", "kms", "sqs", "sns", "cloudfront"):
@@ -86,8 +86,15 @@ def test_the_bank_has_the_size_and_shape_the_team_asked_for(bank):
         assert topic_questions
 
 
-def test_domains_roughly_follow_the_saa_weights(bank):
-    saa = [q for q in bank.questions.values() if "SAA-C03" in q.exams]
-    share = {d: sum(q.domain == d for q in saa) / len(saa) for d in ("secure", "resilient", "performant", "cost")}
-    for domain, weight in {"secure": 0.30, "resilient": 0.26, "performant": 0.24, "cost": 0.20}.items():
-        assert abs(share[domain] - weight) <= 0.06, share
+def test_both_exam_guides_are_covered_in_their_domain_weights(bank):
+    """Bank v2: at least 200 topics and 1,100 questions; each exam's domains within 5 points of its guide."""
+    stats = bank.stats()
+    assert stats["topics"] >= 200 and stats["questions"] >= 1100
+    for exam, weights in {
+        "SAA-C03": {"secure": 30, "resilient": 26, "performant": 24, "cost": 20},
+        "CLF-C02": {"concepts": 24, "security": 30, "technology": 34, "billing": 12},
+    }.items():
+        domains = stats["by_exam"][exam]["domains"]
+        for domain, weight in weights.items():
+            assert abs(100 * domains[domain]["share"] - weight) <= 5, (exam, domain, domains[domain])
+    assert stats["scenario_share"] >= 0.4

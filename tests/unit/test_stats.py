@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.models import Reply
-from tests.conftest import posted, Channel, member
+from tests.conftest import Channel, member, posted
 from tests.unit.test_daily import right, wrong
 
 # (local date, question, answered right?) — Mon 23 Nov to Tue 1 Dec 2026, no posts on the weekend

@@ -39,6 +39,20 @@ def load_migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def statements(sql: str) -> list[str]:
+    """A migration file's statements, each complete (as sqlite3 itself judges it)."""
+    found, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip().strip(";").strip():
+                found.append(current.strip())
+            current = ""
+    if current.strip() and not all(part.strip().startswith("--") for part in current.splitlines() if part.strip()):
+        found.append(current.strip())
+    return found
+
+
 class SqliteTx:
     lock = ""  # BEGIN IMMEDIATE already holds the database's write lock
 
@@ -120,6 +134,8 @@ class SqliteEngine:
     # --- transactions -----------------------------------------------------------------------
 
     async def _begin(self) -> Tx:
+        if self._conn.in_transaction:  # a rollback that failed left it open: end it before anything else
+            await self._conn.execute("ROLLBACK")
         await self._conn.execute("BEGIN IMMEDIATE")
         return self._tx
 
@@ -149,35 +165,47 @@ class SqliteEngine:
         return int(rows[0][0])
 
     async def _migrate(self) -> None:
+        """Each migration in its own BEGIN IMMEDIATE transaction, the version read inside it: processes
+        opening one file together migrate it once."""
         migrations = load_migrations()
-        current = await self.schema_version()
         latest = len(migrations)
-        if current > latest:
-            raise StoreError(
-                f"database {self.path} has schema version {current}, newer than this studybot "
-                f"understands (up to {latest}); upgrade studybot or use another database"
-            )
-        if current < latest:
-            log.info("database %s: schema %d -> %d", self.path, current, latest)
         # Foreign keys are off while migrating (SQLite cannot switch them inside a transaction, and a table
         # rebuild needs them off); foreign_key_check proves the result consistent before it is committed.
         await self._conn.execute("PRAGMA foreign_keys=OFF")
         try:
-            for version, name, sql in migrations[current:]:
-                await self._apply(version, name, sql)
+            while True:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    current = await self.schema_version()
+                    if current > latest:
+                        raise StoreError(
+                            f"database {self.path} has schema version {current}, newer than this studybot "
+                            f"understands (up to {latest}); upgrade studybot or use another database"
+                        )
+                    if current == latest:
+                        await self._conn.execute("COMMIT")
+                        return
+                    version, name, sql = migrations[current]
+                    log.info("database %s: schema %d -> %d (%s)", self.path, current, version, name)
+                    await self._apply(version, name, sql)
+                except BaseException:
+                    if self._conn.in_transaction:
+                        await self._conn.execute("ROLLBACK")
+                    raise
         finally:
             await self._conn.execute("PRAGMA foreign_keys=ON")
 
     async def _apply(self, version: int, name: str, sql: str) -> None:
+        """Inside the open transaction: every statement, the new version, a foreign key check, COMMIT."""
         try:
-            await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};")
+            for statement in statements(sql):
+                await self._conn.execute(statement)
+            await self._conn.execute(f"PRAGMA user_version={version}")
             broken = list(await self._conn.execute_fetchall("PRAGMA foreign_key_check"))
             if broken:
                 raise sqlite3.IntegrityError(f"{len(broken)} rows break a foreign key")
             await self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
             raise StoreError(f"migration {name} failed: {exc}") from exc
 
     async def integrity(self) -> str:

@@ -45,6 +45,7 @@ CREATE TABLE answers (
     correct      INTEGER NOT NULL,
     points       INTEGER NOT NULL,
     answered_at  BIGINT  NOT NULL,
+    seq          INTEGER NOT NULL DEFAULT 0,   -- the order answers came in, per post
     PRIMARY KEY (post_id, user_id)
 );
 CREATE INDEX answers_board ON answers (channel_key, user_id, points, correct, answered_at);

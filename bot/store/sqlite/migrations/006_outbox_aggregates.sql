@@ -15,6 +15,10 @@ UPDATE channels SET version = id;
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO counters (name, value) SELECT 'channel_version', COALESCE(MAX(id), 0) FROM channels;
 
+-- An answer's place among its post's answers: the order answers came in, on every engine.
+ALTER TABLE answers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE answers SET seq = rowid;
+
 ALTER TABLE posts ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN correct INTEGER NOT NULL DEFAULT 0;
 UPDATE posts SET

@@ -1,0 +1,52 @@
+"""Values the contract tests share."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from bot.core.models import ChannelSettings, Periods, Post, ReviewCard
+from bot.core.ports import AnswerRules, NewAnswer, Store
+
+NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 09:00 in Seoul
+DAY = date(2026, 11, 23)
+CLOSES = NOW + timedelta(hours=9)
+SCORING = (10, (3, 2, 1))
+
+
+def points_for(rank: int | None) -> int:
+    base, bonuses = SCORING
+    return 0 if rank is None else base + (bonuses[rank - 1] if rank <= len(bonuses) else 0)
+
+
+RULES = AnswerRules(points_for)
+
+
+async def channel(store: Store, channel_id: str = "C1", **values: object) -> ChannelSettings:
+    return await store.save_channel(ChannelSettings("test", "T", channel_id, active=True, **values))  # type: ignore[arg-type]
+
+
+async def sent_post(store: Store, channel_key: int, day: date = DAY, question: str = "q1") -> Post:
+    post = await store.claim_post(channel_key, day, question, NOW, CLOSES)
+    assert post is not None
+    record = await store.outbox_get(f"post:{post.id}")
+    assert record is not None
+    await store.outbox_lease(record.id, "p1", NOW, NOW + timedelta(minutes=1))
+    assert await store.outbox_sent(record.id, "p1", f"m{post.id}", NOW)
+    found = await store.get_post(post.id)
+    assert found is not None
+    return found
+
+
+def answer(user: str, correct: bool, *, at: datetime = NOW, day: date = DAY, question: str = "q1") -> NewAnswer:
+    monday = day - timedelta(days=day.weekday())
+    return NewAnswer(
+        "test", user, question, frozenset({0 if correct else 1}), correct, at, Periods(monday, day.replace(day=1))
+    )
+
+
+def card_rule(user: str, question: str = "q1"):  # type: ignore[no-untyped-def]
+    def rule(previous: ReviewCard | None) -> ReviewCard:
+        misses = 1 if previous is None else previous.misses + 1
+        return ReviewCard("test", user, question, f'{{"misses": {misses}}}', NOW + timedelta(minutes=misses), misses)
+
+    return rule
