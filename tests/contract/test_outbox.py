@@ -69,7 +69,7 @@ async def test_unleasing_gives_the_record_back_as_claimed_or_as_unknown(store):
 
 
 async def test_missed_and_failed_records_end_and_a_missed_post_takes_no_answers(store):
-    c, post, record = await claimed(store)
+    _, post, record = await claimed(store)
     assert await store.outbox_end(record.id, "missed", NOW, "past its window")
     assert not await store.outbox_end(record.id, "failed", NOW, "again")
     ended = await store.outbox_get(record.key)
