@@ -99,7 +99,15 @@ async def build_core(
     store = store or await open_store(settings.db_path, synchronous=settings.synchronous)
     views, bank = library.views, library.bank
     review = Review(bank=bank, store=store, clock=clock, views=views)
-    delivery = Delivery(store=store, platform=platform, views=views, bank=bank, clock=clock, sleep=sleep)
+    delivery = Delivery(
+        store=store,
+        platform=platform,
+        views=views,
+        bank=bank,
+        clock=clock,
+        sleep=sleep,
+        sends_per_second=settings.sends_per_second,
+    )
     daily = Daily(
         bank=bank,
         store=store,

@@ -47,6 +47,7 @@ class Settings:
     grace_minutes: int
     reconcile_seconds: float
     settings_refresh_seconds: float
+    sends_per_second: float
     channel_defaults: ChannelSettings
     console_user: str
     console_language: Lang
@@ -159,6 +160,7 @@ def load_settings(
             grace_minutes=int(raw["schedule"]["grace_minutes"]),
             reconcile_seconds=float(raw["schedule"]["reconcile_seconds"]),
             settings_refresh_seconds=float(raw["schedule"]["settings_refresh_seconds"]),
+            sends_per_second=float(raw["schedule"]["sends_per_second"]),
             channel_defaults=_channel_defaults(raw["channel_defaults"]),
             console_user=str(raw["console"]["user"]),
             console_language=_language(raw["console"]["language"], "[console] language"),

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -68,6 +69,29 @@ def label(settings: ChannelSettings) -> str:
     return f"{settings.platform}:{settings.channel_id}"
 
 
+class SendLimiter:
+    """At most `rate` sends a second from this process (0: no limit). A platform's limit belongs to the
+    bot's token, not to the process: N processes sharing a token are each given 1/N of it
+    (`[schedule] sends_per_second`), so together they stay under it and a fan-out never meets 429s."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] | None = None, sleep: Sleep = asyncio.sleep) -> None:
+        self.rate = rate
+        self._clock = clock or time.monotonic
+        self._sleep = sleep
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        async with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + 1.0 / self.rate
+        if start > now:
+            await self._sleep(start - now)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     state: str  # "sent" | "adopted" | "missed" | "failed" | "busy" | "unknown" | "gone"
@@ -87,6 +111,7 @@ class Delivery:
         lease_seconds: float = LEASE_SECONDS,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         sleep: Sleep = asyncio.sleep,
+        sends_per_second: float = 0.0,
     ) -> None:
         self.store = store
         self.platform = platform
@@ -97,6 +122,7 @@ class Delivery:
         self.lease = timedelta(seconds=lease_seconds)
         self.retry_delays = retry_delays
         self.sleep = sleep
+        self.limiter = SendLimiter(sends_per_second)
 
     async def deliver(self, record: OutboxRecord, settings: ChannelSettings) -> Outcome:
         """Bring one record to an end (or leave it to the reconciler when the platform keeps failing)."""
@@ -111,6 +137,7 @@ class Delivery:
             if before is None:
                 return Outcome("busy")
             try:
+                await self.limiter.wait()
                 outcome = await self._attempt(before, settings)
             except PlatformRefused as exc:
                 await self.store.outbox_end(record.id, "failed", self.clock.now(), str(exc))
