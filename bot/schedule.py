@@ -25,7 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.boards import week_that_ended
 from bot.core.daily import Daily
-from bot.core.delivery import Delivery, board_window, label
+from bot.core.delivery import Delivery, board_window, died, label
 from bot.core.models import ChannelRef, ChannelSettings
 from bot.core.periods import week_label
 from bot.core.ports import Clock, Store
@@ -277,7 +277,8 @@ class Scheduler:
                 await self.store.outbox_end(record.id, "missed", self.clock.now(), "the channel is no longer set up")
                 log.info("dropped %s: its channel is no longer set up", record.key)
                 continue
-            if record.state == "sending" and record.lease_until and record.lease_until > self.clock.now():
+            lease_left = record.lease_until is not None and record.lease_until > self.clock.now()
+            if record.state == "sending" and lease_left and not died(record.lease_owner):
                 continue  # a living process (maybe this one) is sending it
             log.info("reconciling %s in %s (%s)", record.key, label(settings), record.state)
             outcome = await self.delivery.deliver(record, settings)

@@ -41,6 +41,23 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def died(owner: str | None) -> bool:
+    """A lease holder on this machine whose process is gone: its lease need not be waited out."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (another user's): alive
+        return False
+    return False
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth another try: a lost connection, a timeout, or a 5xx / 429 answer from the platform.
 
@@ -133,9 +150,13 @@ class Delivery:
             return Outcome("missed")
         for attempt, delay in enumerate((*self.retry_delays, None), start=1):
             now = self.clock.now()
-            before = await self.store.outbox_lease(record.id, self.owner, now, now + self.lease)
+            current = await self.store.outbox_get(record.key)
+            dead = current.lease_owner if current is not None and died(current.lease_owner) else None
+            before = await self.store.outbox_lease(record.id, self.owner, now, now + self.lease, dead=dead)
             if before is None:
                 return Outcome("busy")
+            if dead:
+                log.info("took over %s from %s, which is no longer running", record.key, dead)
             try:
                 await self.limiter.wait()
                 outcome = await self._attempt(before, settings)

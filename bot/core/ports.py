@@ -178,10 +178,13 @@ class Store(Protocol):
         """Every record not done (claimed or sending), oldest first."""
         ...
 
-    async def outbox_lease(self, record_id: int, owner: str, now: datetime, until: datetime) -> OutboxRecord | None:
+    async def outbox_lease(
+        self, record_id: int, owner: str, now: datetime, until: datetime, *, dead: str | None = None
+    ) -> OutboxRecord | None:
         """Take the record for sending until `until`: when it is claimed, sending under a lease that ran
-        out, or already `owner`'s. Returns it as it was before (its state tells whether an earlier
-        attempt's outcome is unknown), or None when someone else holds it or it is done."""
+        out or held by `dead` (a holder known to have died), or already `owner`'s. Returns it as it was
+        before (its state tells whether an earlier attempt's outcome is unknown), or None when someone
+        else holds it or it is done."""
         ...
 
     async def outbox_sent(self, record_id: int, owner: str, message_id: str, now: datetime) -> bool:

@@ -192,7 +192,9 @@ class Posts:
         rows = await self.engine.read("SELECT * FROM outbox WHERE state IN ('claimed', 'sending') ORDER BY id")
         return [outbox_from_row(r) for r in rows]
 
-    async def outbox_lease(self, record_id: int, owner: str, now: datetime, until: datetime) -> OutboxRecord | None:
+    async def outbox_lease(
+        self, record_id: int, owner: str, now: datetime, until: datetime, *, dead: str | None = None
+    ) -> OutboxRecord | None:
         async def lease(tx: Tx) -> OutboxRecord | None:
             rows = await tx.fetch(f"SELECT * FROM outbox WHERE id = ?{tx.lock}", (record_id,))
             if not rows:
@@ -200,7 +202,7 @@ class Posts:
             before = outbox_from_row(rows[0])
             held = (
                 before.state == "sending"
-                and before.lease_owner != owner
+                and before.lease_owner not in (owner, dead)
                 and to_ms(before.lease_until or now) > to_ms(now)
             )
             if before.done or held:

@@ -68,10 +68,16 @@ class FakeDiscord:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "global" or a guild id
     identified: int = 0
     bare_callbacks: bool = False  # answer interaction callbacks with 204 and no body, as without with_response
+    nonces: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, nonce) -> message id
+    nonces_forgotten: bool = False  # Discord keeps nonces a few minutes only: a restart may come later
+    drop_held: bool = False  # a request held before it was done is dropped when released
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._faults: list[Fault] = []
+        self._holds_after: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+        self._holds_before: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+        self.arrived = asyncio.Event()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self._changed = asyncio.Condition()
@@ -210,12 +216,40 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body = await request.json() if request.can_read_body else None
         call = Call(request.method, path, body, dict(request.query))
+        for method, pattern, release in list(self._holds_before):
+            if method == call.method and pattern.fullmatch(call.path):
+                self._holds_before.remove((method, pattern, release))
+                self.arrived.set()
+                await release.wait()  # the request is in, nothing is made yet
+                if self.drop_held:  # its sender died: the request is dropped, as a closed connection is
+                    call.status = 599
+                    return error(503, 0, "the connection was closed")
         response = self._fault(call) or self._route(call)
         call.status = response.status
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        for method, pattern, release in list(self._holds_after):
+            if method == call.method and pattern.fullmatch(call.path) and response.status < 300:
+                self._holds_after.remove((method, pattern, release))
+                self.arrived.set()
+                await release.wait()
         return response
+
+    def hold_before(self, method: str, path: str) -> asyncio.Event:
+        """Keep the next matching request waiting before anything is made, until the event is set."""
+        release = asyncio.Event()
+        self.arrived = asyncio.Event()
+        self._holds_before.append((method, re.compile(path), release))
+        return release
+
+    def hold_after(self, method: str, path: str) -> asyncio.Event:
+        """Do the next matching request (the message exists), then keep its answer back until the returned
+        event is set: a Discord that made a post and was cut off before it could say so."""
+        release = asyncio.Event()
+        self.arrived = asyncio.Event()
+        self._holds_after.append((method, re.compile(path), release))
+        return release
 
     def _fault(self, call: Call) -> web.Response | None:
         for fault in self._faults:

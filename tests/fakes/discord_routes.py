@@ -157,7 +157,25 @@ def send(fake: FakeDiscord, call: Call, channel_id: str) -> web.Response:
     body = call.body or {}
     if not (body.get("content") or body.get("embeds")):
         return error(400, 50006, "Cannot send an empty message")
-    return json_response(fake.create_message(channel_id, body))
+    nonce = body.get("nonce")
+    if nonce and body.get("enforce_nonce") and not fake.nonces_forgotten:
+        # Discord: a message with the same nonce sent a moment ago is returned, not made again.
+        existing = fake.nonces.get((channel_id, str(nonce)))
+        if existing is not None:
+            return json_response(fake.messages[existing])
+    message = fake.create_message(channel_id, body)
+    if nonce:
+        message["nonce"] = str(nonce)
+        fake.nonces[(channel_id, str(nonce))] = message["id"]
+    return json_response(message)
+
+
+def history(fake: FakeDiscord, call: Call, channel_id: str) -> web.Response:
+    """A channel's (or a thread's) latest messages, newest first; never their nonces."""
+    limit = int(call.query.get("limit", "50"))
+    found = [m for m in fake.messages.values() if m["channel_id"] == channel_id]
+    found.sort(key=lambda m: int(m["id"]), reverse=True)
+    return json_response([{k: v for k, v in m.items() if k != "nonce"} for m in found[:limit]])
 
 
 def message(fake: FakeDiscord, call: Call, channel_id: str, message_id: str) -> web.Response:
@@ -231,6 +249,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("PATCH", rf"/webhooks/{SNOWFLAKE}/([^/]+)/messages/(@original|\d+)", original),
         ("DELETE", rf"/webhooks/{SNOWFLAKE}/([^/]+)/messages/(@original|\d+)", original),
         ("POST", rf"/channels/{SNOWFLAKE}/messages", send),
+        ("GET", rf"/channels/{SNOWFLAKE}/messages", history),
         ("GET", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", message),
         ("PATCH", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", message),
         ("POST", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}/threads", thread),

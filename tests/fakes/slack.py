@@ -13,6 +13,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -41,6 +42,7 @@ class Message:
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
     edits: int = 0
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -60,6 +62,7 @@ class FakeSlack:
     responses: list[Response] = field(default_factory=list)
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
+    not_member_of: set[str] = field(default_factory=set)  # channels the bot has not been invited to
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -68,6 +71,10 @@ class FakeSlack:
         self._broken: dict[str, str] = {}
         self._respond_statuses: dict[str, list[int]] = {}
         self._holds: dict[str, asyncio.Event] = {}
+        self._holds_after: dict[str, asyncio.Event] = {}
+        self._hold_when: dict[str, Callable[[dict[str, Any]], bool] | None] = {}
+        self.drop_held = False
+        self.arrived: dict[str, asyncio.Event] = {}  # set when a held call reaches the fake
         self._socket: web.WebSocketResponse | None = None
         self._server: TestServer | None = None
 
@@ -102,10 +109,27 @@ class FakeSlack:
         """Answer the next posts to response_url `key` with these statuses; a non-2xx one is not taken."""
         self._respond_statuses.setdefault(key, []).extend(statuses)
 
-    def hold(self, method: str) -> asyncio.Event:
-        """Keep calls of `method` waiting until the returned event is set (a slow Slack)."""
+    def hold(self, method: str, when: Callable[[dict[str, Any]], bool] | None = None) -> asyncio.Event:
+        """Keep calls of `method` (those `when` picks) waiting until the returned event is set (a slow
+        Slack); with `drop_held` set by then, the call is dropped without anything made."""
         self._holds[method] = asyncio.Event()
+        self._hold_when[method] = when
+        self.arrived[method] = asyncio.Event()
         return self._holds[method]
+
+    def hold_after(self, method: str, when: Callable[[dict[str, Any]], bool] | None = None) -> asyncio.Event:
+        """Do what calls of `method` ask (the message exists), then keep their answer back until the
+        returned event is set: a Slack that took a post and was cut off before it could say so."""
+        self._holds_after[method] = asyncio.Event()
+        self._hold_when[method] = when
+        self.arrived[method] = asyncio.Event()
+        return self._holds_after[method]
+
+    def _held(self, method: str, args: dict[str, Any], holds: dict[str, asyncio.Event]) -> asyncio.Event | None:
+        when = self._hold_when.get(method)
+        if method in holds and (when is None or when(args)):
+            return holds.pop(method)
+        return None
 
     async def start(self) -> FakeSlack:
         app = web.Application()
@@ -179,8 +203,12 @@ class FakeSlack:
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
             )
         self.calls.append(Call(method, args, token))
-        if method in self._holds:
-            await self._holds[method].wait()
+        held = self._held(method, args, self._holds)
+        if held is not None:
+            self.arrived[method].set()
+            await held.wait()
+            if self.drop_held:
+                return web.json_response({"ok": False, "error": "fatal_error"}, status=500)
         if self._errors.get(method):
             return web.json_response({"ok": False, "error": self._errors[method].pop(0)})
         if method in self._broken:
@@ -188,7 +216,12 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(args))
+        answer = handler(args)
+        held = self._held(method, args, self._holds_after)
+        if held is not None:
+            self.arrived[method].set()
+            await held.wait()
+        return web.json_response(answer)
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM, "team": "Test", "user": "studybot"}
@@ -197,10 +230,53 @@ class FakeSlack:
         return f"{1_764_000_000 + next(self._ts)}.000100"
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args["channel"] in self.not_member_of:
+            return {"ok": False, "error": "not_in_channel"}
         ts = self._next_ts()
-        message = Message(args["channel"], ts, args.get("text", ""), args.get("blocks", []), args.get("thread_ts"))
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        message = Message(
+            args["channel"], ts, args.get("text", ""), args.get("blocks", []), args.get("thread_ts"), metadata=metadata
+        )
         self.messages[ts] = message
         return {"ok": True, "channel": message.channel, "ts": ts, "message": {"text": message.text}}
+
+    def _shown(self, message: Message, with_metadata: bool) -> dict[str, Any]:
+        shown: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text, "bot_id": "BBOT"}
+        if message.thread_ts:
+            shown["thread_ts"] = message.thread_ts
+        if with_metadata and message.metadata:
+            shown["metadata"] = message.metadata
+        return shown
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if not channel.startswith(("C", "G", "D")):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {"id": channel, "is_channel": True, "is_member": channel not in self.not_member_of},
+        }
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.not_member_of:
+            return {"ok": False, "error": "not_in_channel"}
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in self.messages.values() if m.channel == channel and m.thread_ts is None]
+        found.sort(key=lambda m: m.ts, reverse=True)
+        limit = int(args.get("limit", 100))
+        return {"ok": True, "messages": [self._shown(m, metadata) for m in found[:limit]], "has_more": False}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
+        parent = self.messages.get(ts)
+        if parent is None or parent.channel != channel:
+            return {"ok": False, "error": "thread_not_found"}
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        replies = sorted((m for m in self.messages.values() if m.thread_ts == ts), key=lambda m: m.ts)
+        return {"ok": True, "messages": [self._shown(m, metadata) for m in [parent, *replies]]}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         message = self.messages.get(args.get("ts", ""))

@@ -186,7 +186,10 @@ class SqliteEngine:
                         await self._conn.execute("COMMIT")
                         return
                     version, name, sql = migrations[current]
-                    log.info("database %s: schema %d -> %d (%s)", self.path, current, version, name)
+                    if current == 0:
+                        log.info("database %s: created (schema %d)", self.path, latest)
+                    elif current < latest:
+                        log.info("database %s: schema %d -> %d (%s)", self.path, current, version, name)
                     await self._apply(version, name, sql)
                 except BaseException:
                     if self._conn.in_transaction:
