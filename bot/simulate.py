@@ -62,6 +62,16 @@ class VirtualRunner:
         self._events: list[tuple[datetime, int, Callable[[], Awaitable[object]]]] = []
         self._seq = itertools.count()
         self.after_each: Callable[[], Awaitable[object]] | None = None
+        self.reconcile_every: float | None = None  # seconds; None: the reconciler does not run
+        self._reconciled: datetime | None = None
+
+    def _next_reconcile(self, now: datetime) -> datetime | None:
+        """The scheduler's reconciler runs every `reconcile_every` seconds of virtual time, when asked for."""
+        if self.reconcile_every is None:
+            return None
+        if self._reconciled is None:
+            self._reconciled = now
+        return self._reconciled + timedelta(seconds=self.reconcile_every)
 
     def at(self, moment: datetime, action: Callable[[], Awaitable[object]]) -> None:
         heapq.heappush(self._events, (moment.astimezone(UTC), next(self._seq), action))
@@ -73,35 +83,77 @@ class VirtualRunner:
             self._next[spec.id] = known
         return known[1]
 
+    def next_step(self, until: datetime) -> tuple[datetime, Callable[[], Awaitable[str | None]]] | None:
+        """The earliest thing due by `until` (a job, an event or a reconciler pass) and how to run it.
+
+        Running it returns the job id when it was a scheduled job. Separate from `run_until` so that
+        several processes sharing one clock can be stepped together (`run_together`).
+        """
+        until = until.astimezone(UTC)
+        now = self.clock.now()
+        due: list[tuple[datetime, int, JobSpec, datetime]] = []
+        for spec in list(self.scheduler.jobs.values()):
+            fire = self._fire_time(spec, now)
+            if fire is not None and fire.astimezone(UTC) <= until:
+                due.append((fire.astimezone(UTC), KINDS.index(spec.kind), spec, fire))
+        job = min(due, key=lambda d: (d[0], d[1]), default=None)
+        event = self._events[0] if self._events and self._events[0][0] <= until else None
+        reconcile = self._next_reconcile(now)
+        first = min((t for t in (job and job[0], event and event[0]) if t is not None), default=None)
+        if reconcile is not None and reconcile <= until and (first is None or reconcile < first):
+            return reconcile, lambda: self._reconcile(reconcile)
+        if job is not None and (event is None or job[0] <= event[0]):
+            moment, _, spec, fire = job
+            return moment, lambda: self._run_job(spec, fire)
+        if event is not None:
+            return event[0], self._run_event
+        return None
+
+    async def _reconcile(self, moment: datetime) -> None:
+        self._reconciled = moment
+        await self.scheduler.reconcile()
+
+    async def _run_job(self, spec: JobSpec, fire: datetime) -> str:
+        self._next[spec.id] = (spec, next_fire(spec.trigger, fire))
+        await self.scheduler.run_job(spec.kind, spec.ref)
+        return spec.id
+
+    async def _run_event(self) -> None:
+        _, _, action = heapq.heappop(self._events)
+        await action()
+
+    async def step(self, moment: datetime, run: Callable[[], Awaitable[str | None]]) -> str | None:
+        self.clock.set(max(moment, self.clock.now()))
+        job_id = await run()
+        if self.after_each is not None:
+            await self.after_each()
+        return job_id
+
     async def run_until(self, until: datetime) -> list[tuple[datetime, str]]:
         """Run everything due up to `until` in time order; returns (fire time, job id) of the jobs run."""
-        until = until.astimezone(UTC)
         fired: list[tuple[datetime, str]] = []
-        while True:
-            now = self.clock.now()
-            due: list[tuple[datetime, int, JobSpec, datetime]] = []
-            for spec in list(self.scheduler.jobs.values()):
-                fire = self._fire_time(spec, now)
-                if fire is not None and fire.astimezone(UTC) <= until:
-                    due.append((fire.astimezone(UTC), KINDS.index(spec.kind), spec, fire))
-            job = min(due, key=lambda d: (d[0], d[1]), default=None)
-            event = self._events[0] if self._events and self._events[0][0] <= until else None
-            if job is None and event is None:
-                break
-            if job is not None and (event is None or job[0] <= event[0]):
-                moment, _, spec, fire = job
-                self.clock.set(max(moment, now))
-                self._next[spec.id] = (spec, next_fire(spec.trigger, fire))
-                fired.append((moment, spec.id))
-                await self.scheduler.run_job(spec.kind, spec.ref)
-            else:
-                moment, _, action = heapq.heappop(self._events)
-                self.clock.set(max(moment, now))
-                await action()
-            if self.after_each is not None:
-                await self.after_each()
-        self.clock.set(max(until, self.clock.now()))
+        while (found := self.next_step(until)) is not None:
+            job_id = await self.step(*found)
+            if job_id is not None:
+                fired.append((found[0], job_id))
+        self.clock.set(max(until.astimezone(UTC), self.clock.now()))
         return fired
+
+
+async def run_together(runners: list[VirtualRunner], until: datetime) -> None:
+    """Step several processes that share one clock: whatever is due at the same moment runs concurrently.
+
+    Separate clocks running side by side would drift apart in virtual time, so one process could see
+    another's lease expire while that one is still inside the same instant; real processes share time.
+    """
+    while True:
+        steps = [(runner, found) for runner in runners if (found := runner.next_step(until)) is not None]
+        if not steps:
+            break
+        moment = min(found[0] for _, found in steps)
+        await asyncio.gather(*(runner.step(*found) for runner, found in steps if found[0] == moment))
+    for runner in runners:
+        runner.clock.set(max(until.astimezone(UTC), runner.clock.now()))
 
 
 # --- the simulation -------------------------------------------------------------------------

@@ -205,7 +205,8 @@ class Daily:
         for kind in ("reveal", "explain"):
             record = await self.store.outbox_get(f"{kind}:{post_id}")
             if record is not None and not record.done:
-                await self.delivery.deliver(record, settings)
+                outcome = await self.delivery.deliver(record, settings)
+                log.debug("the %s of post %s: %s", kind, post_id, outcome.state)
 
     async def close_open_posts(self, settings: ChannelSettings) -> int:
         assert settings.id is not None

@@ -111,7 +111,7 @@ class SendLimiter:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    state: str  # "sent" | "adopted" | "missed" | "failed" | "busy" | "unknown" | "gone"
+    state: str  # "sent" | "adopted" | "missed" | "failed" | "busy" | "unknown" | "gone" | "waiting"
     message_id: str | None = None
 
 
@@ -213,7 +213,12 @@ class Delivery:
             count = await self.store.answer_count(post.id)
             return await self._post(before, settings, self.views.daily_post(question, post, count, lang))
         message = await self._post_message(post, settings)
-        if message is None:  # the post itself never reached the channel: nothing to reveal under
+        if message is None:
+            posting = await self.store.outbox_get(f"post:{post.id}")
+            if posting is not None and not posting.done:  # the post's own send is not settled yet: wait for it
+                await self.store.outbox_unlease(before.id, self.owner, self.clock.now(), "its post is not settled yet")
+                return Outcome("waiting")
+            # The post never reached the channel: nothing to reveal under.
             await self.store.outbox_end(before.id, "failed", self.clock.now(), "its post was never confirmed")
             return Outcome("gone")
         if before.kind == "reveal":

@@ -55,8 +55,17 @@ class Bots:
         self.library = library
         self.running: list[Bot] = []
 
-    async def start(self, moment: datetime, platform: RecordingPlatform | None = None, *, live: bool = False) -> Bot:
-        clock = FixedClock(moment)
+    async def start(
+        self,
+        moment: datetime,
+        platform: RecordingPlatform | None = None,
+        *,
+        live: bool = False,
+        clock: FixedClock | None = None,
+    ) -> Bot:
+        """A process starting at `moment`; processes given one `clock` share time (see `run_together`)."""
+        if clock is None:
+            clock = FixedClock(moment)
         platform = platform or RecordingPlatform()
         sleeps: list[float] = []
 
@@ -73,7 +82,9 @@ class Bots:
             sleep=sleep,
         )
         scheduler = await start_scheduler(core, live=live)
-        bot = Bot(core, scheduler, VirtualRunner(scheduler, clock), platform, clock, Channel(core), sleeps)
+        runner = VirtualRunner(scheduler, clock)
+        runner.reconcile_every = scheduler.reconcile_seconds  # as the live scheduler's interval job
+        bot = Bot(core, scheduler, runner, platform, clock, Channel(core), sleeps)
         self.running.append(bot)
         return bot
 

@@ -84,7 +84,7 @@ def target(item: str):  # type: ignore[no-untyped-def]
 
 
 async def kill_during(world: World, bot: Studybot, item: str, step: str) -> None:
-    method, when = target(item)
+    method, _ = target(item)
     await asyncio.wait_for(world.fake.arrived[method].wait(), 30)
     lock = None
     if step == "answered":

@@ -15,8 +15,10 @@ import pytest
 
 from bot.core.models import ChannelSettings
 from bot.schedule import POST, next_fire, triggers
+from bot.simulate import run_together
 from tests.conftest import member
 from tests.fakes.bots import LONDON, NEW_YORK, SEOUL, Bot, at, posted_times, set_up
+from tests.fakes.clock import FixedClock
 from tests.fakes.platform import RecordingPlatform
 
 # --- trigger times --------------------------------------------------------------------------
@@ -117,14 +119,15 @@ async def test_a_restart_in_the_middle_of_the_day_does_not_post_again(bots):
 
 
 async def test_two_schedulers_on_one_database_file_post_once(bots):
-    one = await bots.start(at(SEOUL, 2026, 11, 22, 20, 0))
+    channel, clock = RecordingPlatform(), FixedClock(at(SEOUL, 2026, 11, 22, 20, 0))  # one channel, one time
+    one = await bots.start(clock.now(), channel, clock=clock)
     await set_up(one)
-    other = await bots.start(at(SEOUL, 2026, 11, 22, 20, 0))
-    await asyncio.gather(one.run_until(at(SEOUL, 2026, 11, 30, 12, 0)), other.run_until(at(SEOUL, 2026, 11, 30, 12, 0)))
-    both = one.platform.sent + other.platform.sent
-    assert sum(1 for s in both if s.kind == "post" and s.reply.kind == "question") == 6  # Mon-Fri + next Mon
-    assert sum(1 for s in both if s.kind == "edit" and s.reply.kind == "reveal") == 5
-    assert sum(1 for s in both if s.kind == "post" and s.reply.kind == "weekly") == 2  # this Mon and next
+    other = await bots.start(clock.now(), channel, clock=clock)
+    await run_together([one.runner, other.runner], at(SEOUL, 2026, 11, 30, 12, 0))
+    sent = channel.sent
+    assert sum(1 for s in sent if s.kind == "post" and s.reply.kind == "question") == 6  # Mon-Fri + next Mon
+    assert sum(1 for s in sent if s.kind == "edit" and s.reply.kind == "reveal") == 5
+    assert sum(1 for s in sent if s.kind == "post" and s.reply.kind == "weekly") == 2  # this Mon and next
     assert len(await posted_times(one, SEOUL)) == 6
 
 
@@ -354,6 +357,7 @@ async def test_a_post_that_keeps_failing_stays_unsettled_and_is_finished_later_o
     bot = await bots.start(at(SEOUL, 2026, 11, 24, 8, 0), platform=platform)
     await set_up(bot)
     platform.failures = [ConnectionError("platform unavailable")] * 4
+    bot.runner.reconcile_every = None  # an admin asks before the reconciler's next pass
     with caplog.at_level(logging.WARNING, logger="bot.core.delivery"):
         await bot.run_until(at(SEOUL, 2026, 11, 24, 9, 30))
     assert bot.daily_posts() == []
@@ -370,15 +374,32 @@ async def test_a_post_that_keeps_failing_stays_unsettled_and_is_finished_later_o
     assert "already has today's question" in again.body and len(bot.daily_posts()) == 1
 
 
+async def test_the_reconciler_finishes_an_unsettled_post_once_the_platform_recovers(bots, caplog):
+    platform = FlakyPlatform([])
+    bot = await bots.start(at(SEOUL, 2026, 11, 24, 8, 0), platform=platform)
+    await set_up(bot)
+    platform.failures = [ConnectionError("platform unavailable")] * 4
+    await bot.run_until(at(SEOUL, 2026, 11, 24, 12, 0))  # no one asks: the reconciler finishes it
+    assert len(bot.daily_posts()) == 1
+    assert await posted_times(bot, SEOUL) == ["2026-11-24 09:00"]
+    again = await bot.channel.say("/studybot post-now")
+    assert "already has today's question" in again.body and len(bot.daily_posts()) == 1
+
+
 async def test_an_error_that_is_not_transient_is_not_retried_at_once(bots, caplog):
     platform = FlakyPlatform([])
     bot = await bots.start(at(SEOUL, 2026, 11, 24, 8, 0), platform=platform)
     await set_up(bot)
     platform.failures = [ServerError(400)]
+    every = bot.runner.reconcile_every
+    bot.runner.reconcile_every = None
     with caplog.at_level(logging.ERROR, logger="bot.core.delivery"):
         await bot.run_until(at(SEOUL, 2026, 11, 24, 9, 30))
     assert bot.sleeps == [] and bot.daily_posts() == []
     assert "failed after 1 attempt(s) (ServerError: 400 from the platform)" in caplog.text
+    bot.runner.reconcile_every = every
+    await bot.run_until(at(SEOUL, 2026, 11, 24, 12, 0))  # the reconciler tries again later, once
+    assert len(bot.daily_posts()) == 1
 
 
 async def test_a_platform_that_refuses_for_good_fails_the_record_and_says_why(bots, caplog):
@@ -402,6 +423,7 @@ async def test_a_weekly_board_that_keeps_failing_is_posted_once_after_a_restart(
     before = await bots.start(at(SEOUL, 2026, 11, 22, 20, 0), platform=platform)
     await set_up(before)
     platform.failures = [ConnectionError("platform unavailable")] * 4  # the board goes first at 09:00
+    before.runner.reconcile_every = None  # it goes down before its reconciler's next pass
     with caplog.at_level(logging.WARNING, logger="bot.core.delivery"):
         await before.run_until(at(SEOUL, 2026, 11, 23, 9, 30))
     assert before.platform.posts("weekly") == [] and len(before.daily_posts()) == 1
@@ -409,6 +431,8 @@ async def test_a_weekly_board_that_keeps_failing_is_posted_once_after_a_restart(
     await bots.stop(before)
     after = await bots.start(at(SEOUL, 2026, 11, 23, 10, 0))
     assert [b.reply.kind for b in after.platform.posts()] == ["weekly"]
+    await after.run_until(at(SEOUL, 2026, 11, 30, 8, 0))
+    assert len(before.platform.posts("weekly")) + len(after.platform.posts("weekly")) == 1
 
 
 class StuckPlatform(RecordingPlatform):
