@@ -62,6 +62,38 @@ def _simulate(args: argparse.Namespace) -> int:
         return 2
 
 
+def _db_copy(args: argparse.Namespace) -> int:
+    from bot.dbtools import copy
+
+    return asyncio.run(copy(args.source, args.target, sys.stdout, sys.stderr))
+
+
+def _db_check(args: argparse.Namespace) -> int:
+    from bot.dbtools import check
+
+    return asyncio.run(check(_settings(args).db_path, sys.stdout, as_json=args.json))
+
+
+def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = sub.add_parser("db", help="database tools: copy a team's history between databases, check one")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser(
+        "copy",
+        help="copy every table into an empty database (SQLite or PostgreSQL, either way) and verify it",
+        description="Copy a studybot database into an empty one, in one transaction, ids kept; then compare "
+        "every table (rows and a checksum). Both are migrated to this studybot's schema first. Stop every "
+        "studybot using the source before copying.",
+    )
+    copy.add_argument("--from", dest="source", metavar="URL", required=True, help="a SQLite path or postgresql://...")
+    copy.add_argument("--to", dest="target", metavar="URL", required=True, help="an empty database, the same forms")
+    copy.set_defaults(func=_db_copy)
+    check = db_sub.add_parser("check", help="integrity, schema version, rows per table, pending outbox, open reports")
+    check.add_argument("--config", metavar="PATH", help="a TOML file laid over config/default.toml")
+    check.add_argument("--db", metavar="URL", help="a SQLite path or postgresql://... (default: the configured one)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=_db_check)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -181,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     cues.add_argument("--lang", choices=("ko", "en"))
     cues.set_defaults(func=_content_cues)
     _add_discord(sub, run_sub)
+    _add_db(sub)
     slack_tools = sub.add_parser("slack", help="Slack helpers")
     slack_sub = slack_tools.add_subparsers(dest="slack_command", required=True)
     manifest = slack_sub.add_parser("manifest", help="print the Slack app manifest (config/slack-manifest.yaml)")
