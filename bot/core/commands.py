@@ -40,7 +40,7 @@ class Command:
     reply: Audience = "caller"
     admin: bool = False
     subcommands: tuple[Command, ...] = ()
-    usage: str = ""  # an example of the arguments, for help texts and the Slack manifest
+    usage: str = ""  # the arguments as members type them (Slack's usage hint); derived from the options if empty
 
     @property
     def is_group(self) -> bool:
@@ -88,8 +88,8 @@ PERIODS = ("week", "month", "all")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _setting(name: str, option: Option, usage: str) -> Command:
-    return Command(name, f"admin.set_{name}", (option,), admin=True, usage=usage)
+def _setting(name: str, option: Option) -> Command:
+    return Command(name, f"admin.set_{name}", (option,), admin=True)
 
 
 STUDYBOT = Command(
@@ -98,19 +98,18 @@ STUDYBOT = Command(
         Command("help", "admin.help"),
         Command("status", "admin.status"),
         Command("setup", "admin.setup", admin=True),
-        _setting("time", Option("value", required=True), "09:00"),
-        _setting("close", Option("value", required=True), "18:00"),
-        _setting("timezone", Option("value", required=True, suggest="timezones"), "Asia/Seoul"),
-        _setting("days", Option("value", required=True), "mon-fri"),
+        _setting("time", Option("value", required=True)),
+        _setting("close", Option("value", required=True)),
+        _setting("timezone", Option("value", required=True, suggest="timezones")),
+        _setting("days", Option("value", required=True)),
         Command(
             "board",
             "admin.set_board",
             (Option("day", "choice", required=True, choices=WEEKDAYS), Option("time", required=True)),
             admin=True,
-            usage="mon 09:00",
         ),
-        _setting("language", Option("value", "choice", required=True, choices=("ko", "en")), "ko"),
-        _setting("exam", Option("value", "choice", required=True, choices=("saa", "clf", "all")), "saa"),
+        _setting("language", Option("value", "choice", required=True, choices=("ko", "en"))),
+        _setting("exam", Option("value", "choice", required=True, choices=("saa", "clf", "all"))),
         Command("pause", "admin.pause", admin=True),
         Command("resume", "admin.resume", admin=True),
         Command("post-now", "admin.post_now", admin=True),
@@ -119,14 +118,17 @@ STUDYBOT = Command(
 )
 
 COMMANDS: tuple[Command, ...] = (
-    Command("aws", "cards.command", (Option("query", required=True, suggest="topics"),), usage="efs"),
-    Command("quiz", "practice.command", (Option("subject", suggest="subjects"),), usage="storage"),
     Command(
-        "leaderboard", "boards.command", (Option("period", "choice", choices=PERIODS),), reply="channel", usage="week"
+        "aws",
+        "cards.command",
+        (Option("query", required=True, suggest="topics"),),
+        usage="efs | 일래스틱 파일 시스템 | s3 glacier",
     ),
+    Command("quiz", "practice.command", (Option("subject", suggest="subjects"),), usage="[topic or category]"),
+    Command("leaderboard", "boards.command", (Option("period", "choice", choices=PERIODS),), reply="channel"),
     Command("stats", "stats.command", (Option("member", "member"),)),
     Command("review", "review.command"),
-    Command("exam", "exams.command", (Option("options"),), usage="saa 20"),
+    Command("exam", "exams.command", (Option("options"),), usage="saa | clf [N] | resume | abandon"),
     STUDYBOT,
 )
 

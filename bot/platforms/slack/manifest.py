@@ -81,6 +81,8 @@ def usage_hint(command: Command) -> str:
                 return f"{hint} | …"
             hint = longer
         return hint
+    if command.usage:
+        return command.usage
     parts = []
     for option in command.options:
         name = "|".join(option.choices) if option.choices else option.name
