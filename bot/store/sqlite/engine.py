@@ -172,6 +172,7 @@ class SqliteEngine:
         # Foreign keys are off while migrating (SQLite cannot switch them inside a transaction, and a table
         # rebuild needs them off); foreign_key_check proves the result consistent before it is committed.
         await self._conn.execute("PRAGMA foreign_keys=OFF")
+        created = False  # a new file: one "created" line, not one per migration
         try:
             while True:
                 await self._conn.execute("BEGIN IMMEDIATE")
@@ -187,9 +188,17 @@ class SqliteEngine:
                         return
                     version, name, sql = migrations[current]
                     if current == 0:
+                        created = True
                         log.info("database %s: created (schema %d)", self.path, latest)
-                    elif current < latest:
-                        log.info("database %s: schema %d -> %d (%s)", self.path, current, version, name)
+                    else:
+                        log.log(
+                            logging.DEBUG if created else logging.INFO,
+                            "database %s: schema %d -> %d (%s)",
+                            self.path,
+                            current,
+                            version,
+                            name,
+                        )
                     await self._apply(version, name, sql)
                 except BaseException:
                     if self._conn.in_transaction:
