@@ -1,6 +1,6 @@
 """One contract for every Store engine: each test runs on SQLite (in memory and on a file) and on a real
-PostgreSQL server when STUDYBOT_TEST_POSTGRES names one (scripts/postgres.sh starts a throwaway server;
-.ci/run always does, and STUDYBOT_REQUIRE_POSTGRES=1 makes its absence a failure, not a skip)."""
+PostgreSQL server when STUDYBOT_TEST_POSTGRES names one (`scripts/with-postgres CMD` runs CMD beside a
+throwaway server; .ci/run always does, and STUDYBOT_REQUIRE_POSTGRES=1 makes its absence a failure)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[st
     else:
         base = postgres_base()
         if base is None:
-            pytest.skip("no PostgreSQL server: set STUDYBOT_TEST_POSTGRES (scripts/postgres.sh start)")
+            pytest.skip("no PostgreSQL server: set STUDYBOT_TEST_POSTGRES (scripts/with-postgres)")
         import asyncpg
 
         name = f"sb_{uuid.uuid4().hex[:12]}"

@@ -50,7 +50,7 @@ def postgres() -> Iterator[MakeDb]:
     """Makes new, empty PostgreSQL databases (as URLs); drops them after the test."""
     base = postgres_base()
     if base is None:
-        pytest.skip("no PostgreSQL server: set STUDYBOT_TEST_POSTGRES (scripts/postgres.sh start)")
+        pytest.skip("no PostgreSQL server: set STUDYBOT_TEST_POSTGRES (scripts/with-postgres)")
     made: list[str] = []
 
     def make() -> str:
