@@ -5,6 +5,7 @@ Standard library only: every other layer imports these.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal
@@ -187,6 +188,40 @@ class Field:
     inline: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class FormChoice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One input of a form: a choice among fixed options, or one line of text."""
+
+    name: str
+    label: str
+    kind: Literal["choice", "text"]
+    choices: tuple[FormChoice, ...] = ()
+    required: bool = False
+    max_length: int = 0  # text: the most characters the member may type (0: no limit of ours)
+    placeholder: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form a member fills in (a Slack or Discord modal, prompts in the console). `action` names the FORMS
+    entry that takes the submission; `value` (what it is about) comes back with it, as a button's does;
+    `late` is shown instead where the platform can no longer open it (3 s after the click)."""
+
+    action: str
+    value: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit: str
+    intro: str = ""
+    late: str = ""
+
+
 Visibility = Literal["private", "channel"]
 
 
@@ -203,8 +238,10 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     footer: str | None = None
     visibility: Visibility = "private"
-    kind: str = "info"  # "card" | "question" | "result" | "board" | "error" | "help" | ...
+    kind: str = "info"  # "card" | "question" | "result" | "board" | "error" | "help" | "form" | ...
     thread: tuple[Reply, ...] = field(default=())  # follow-ups posted under a channel message
+    form: Form | None = None  # a form to open for the member (private); `body` says what it is about
+    invalid: str | None = None  # an error about one field of a submitted form: that field's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +263,19 @@ class Press:
     member: Member
     action: str
     value: str
+    lang: Lang | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A filled-in form: the form's action and value, and what the member entered in each field
+    (a choice's value, a line of text; "" for a field left empty)."""
+
+    channel: ChannelRef
+    member: Member
+    action: str
+    value: str
+    values: Mapping[str, str] = field(default_factory=dict)
     lang: Lang | None = None
 
 
@@ -334,3 +384,12 @@ class Report:
     note: str
     status: str  # "open" | "closed"
     created_at: datetime
+    team_id: str = ""  # of the channel it was made in
+    channel_id: str = ""
+    user_name: str = ""  # the member's name as last seen ("" if never seen)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    report: Report | None  # None: refused, the member already has the most open reports allowed
+    updated: bool = False  # the member's open report on this question was updated instead of a new one

@@ -21,6 +21,7 @@ from bot.core.models import (
     QuestionTally,
     Reply,
     Report,
+    ReportOutcome,
     ReviewCard,
 )
 
@@ -284,9 +285,37 @@ class Store(Protocol):
 
     # reports on questions
     async def add_report(
-        self, platform: str, channel_key: int, user_id: str, question_id: str, reason: str, note: str, now: datetime
-    ) -> Report: ...
+        self,
+        platform: str,
+        channel_key: int,
+        user_id: str,
+        question_id: str,
+        reason: str,
+        note: str,
+        now: datetime,
+        *,
+        open_limit: int = 0,
+    ) -> ReportOutcome:
+        """A member's report on a question. The member's open report on the same question is updated
+        instead (one open report per member and question); with `open_limit`, a new report is refused
+        (`report` None) while the member has that many open."""
+        ...
 
-    async def reports(self, status: str = "open", limit: int = 100) -> list[Report]: ...
+    async def reports(
+        self,
+        status: str | None = "open",
+        limit: int = 100,
+        *,
+        platform: str | None = None,
+        team_id: str | None = None,
+    ) -> list[Report]:
+        """Newest first; `status` None for every status; `platform` (and `team_id`) keep those made there."""
+        ...
 
-    async def close_report(self, report_id: int, now: datetime) -> bool: ...
+    async def get_report(
+        self, report_id: int, *, platform: str | None = None, team_id: str | None = None
+    ) -> Report | None: ...
+
+    async def close_report(self, report_id: int, now: datetime) -> bool:
+        """False when it was not open."""
+        ...

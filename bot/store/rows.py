@@ -105,6 +105,9 @@ def report_from_row(row: Row) -> Report:
         note=row["note"],
         status=row["status"],
         created_at=at_ms(row["created_at"]),
+        team_id=row["team_id"] or "",
+        channel_id=row["channel_id"] or "",
+        user_name=row["user_name"] or "",
     )
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot.core.models import Exam, ExamAnswer, Report, ReviewCard
+from bot.core.models import Exam, ExamAnswer, Report, ReportOutcome, ReviewCard
 from bot.core.ports import ReviewRule
 from bot.store.answers import add_member_tallies, write_cards
 from bot.store.codec import decode_picked, encode_picked, to_ms
@@ -149,23 +149,68 @@ class Study:
     # --- reports --------------------------------------------------------------------------------
 
     async def add_report(
-        self, platform: str, channel_key: int, user_id: str, question_id: str, reason: str, note: str, now: datetime
-    ) -> Report:
-        async def add(tx: Tx) -> Report:
+        self,
+        platform: str,
+        channel_key: int,
+        user_id: str,
+        question_id: str,
+        reason: str,
+        note: str,
+        now: datetime,
+        *,
+        open_limit: int = 0,
+    ) -> ReportOutcome:
+        async def add(tx: Tx) -> ReportOutcome:
+            # One open report per member and question (a unique index): a repeat updates it.
+            rows = await tx.fetch(
+                "UPDATE reports SET reason = ?, note = ? "
+                "WHERE platform = ? AND user_id = ? AND question_id = ? AND status = 'open' RETURNING id",
+                (reason, note, platform, user_id, question_id),
+            )
+            if rows:
+                return ReportOutcome(await _report(tx, int(rows[0]["id"])), updated=True)
+            if open_limit:
+                # Two new reports (on different questions) at one moment may both pass the count: the limit
+                # is a brake on a flood, not an exact count. One open report per question always holds.
+                counted = await tx.fetch(
+                    "SELECT COUNT(*) FROM reports WHERE platform = ? AND user_id = ? AND status = 'open'",
+                    (platform, user_id),
+                )
+                if int(counted[0][0]) >= open_limit:
+                    return ReportOutcome(None)
             rows = await tx.fetch(
                 "INSERT INTO reports (platform, channel_key, user_id, question_id, reason, note, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, user_id, question_id) WHERE status = 'open' "
+                "DO UPDATE SET reason = excluded.reason, note = excluded.note RETURNING id, created_at",
                 (platform, channel_key, user_id, question_id, reason, note, to_ms(now)),
             )
-            return report_from_row(rows[0])
+            # A conflict means another process inserted it a moment ago: that one is older than `now`.
+            report = await _report(tx, int(rows[0]["id"]))
+            return ReportOutcome(report, updated=int(rows[0]["created_at"]) != to_ms(now))
 
         return await self.engine.write(add)
 
-    async def reports(self, status: str = "open", limit: int = 100) -> list[Report]:
-        rows = await self.engine.read(
-            "SELECT * FROM reports WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit)
-        )
+    async def reports(
+        self,
+        status: str | None = "open",
+        limit: int = 100,
+        *,
+        platform: str | None = None,
+        team_id: str | None = None,
+    ) -> list[Report]:
+        where, params = _team(platform, team_id)
+        if status is not None:
+            where, params = f"{where} AND r.status = ?", (*params, status)
+        rows = await self.engine.read(f"{REPORTS} WHERE 1 = 1{where} ORDER BY r.id DESC LIMIT ?", (*params, limit))
         return [report_from_row(r) for r in rows]
+
+    async def get_report(
+        self, report_id: int, *, platform: str | None = None, team_id: str | None = None
+    ) -> Report | None:
+        where, params = _team(platform, team_id)
+        rows = await self.engine.read(f"{REPORTS} WHERE r.id = ?{where}", (report_id, *params))
+        return report_from_row(rows[0]) if rows else None
 
     async def close_report(self, report_id: int, now: datetime) -> bool:
         async def close(tx: Tx) -> bool:
@@ -176,3 +221,25 @@ class Study:
             return changed == 1
 
         return await self.engine.write(close)
+
+
+# A report with where it was made and the reporter's name, for listings.
+REPORTS = (
+    "SELECT r.*, c.team_id, c.channel_id, u.name AS user_name FROM reports r "
+    "JOIN channels c ON c.id = r.channel_key "
+    "LEFT JOIN users u ON u.platform = r.platform AND u.user_id = r.user_id"
+)
+
+
+def _team(platform: str | None, team_id: str | None) -> tuple[str, tuple[str, ...]]:
+    """The filter to one platform (and one team of it), as SQL to append and its parameters."""
+    if platform is None:
+        return "", ()
+    if team_id is None:
+        return " AND r.platform = ?", (platform,)
+    return " AND r.platform = ? AND c.team_id = ?", (platform, team_id)
+
+
+async def _report(tx: Tx, report_id: int) -> Report:
+    rows = await tx.fetch(f"{REPORTS} WHERE r.id = ?", (report_id,))
+    return report_from_row(rows[0])

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.ports import StoreError
 from bot.store import is_postgres, open_store
-from tests.contract.helpers import channel
+from tests.contract.helpers import NOW, channel
 
 
 def latest(database: str) -> int:
@@ -69,3 +69,45 @@ async def test_processes_starting_together_migrate_once(database, opener):
     finally:
         for store in stores:
             await store.close()
+
+
+async def raw(database: str, *statements: str) -> None:
+    if is_postgres(database):
+        import asyncpg
+
+        conn = await asyncpg.connect(database)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+    else:
+        with sqlite3.connect(database) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+
+async def test_reports_made_twice_before_the_one_open_report_rule_keep_the_newest_open(database, opener):
+    store = await opener()
+    c = await channel(store)
+    await store.close()
+    insert = (
+        "INSERT INTO reports (platform, channel_key, user_id, question_id, reason, note, created_at) "
+        f"VALUES ('test', {c.id}, 'U1', 'q1', '{{}}', '', 1)"
+    )
+    await raw(
+        database,
+        "DROP INDEX reports_open_once",
+        insert.format("wrong"),
+        insert.format("typo"),
+        insert.format("unclear").replace("'U1'", "'U2'"),
+    )
+    await set_version(database, latest(database) - 1)
+    again = await opener()
+    try:
+        assert await again.schema_version() == latest(database)
+        assert sorted((r.user_id, r.reason) for r in await again.reports()) == [("U1", "typo"), ("U2", "unclear")]
+        assert [r.reason for r in await again.reports("closed")] == ["wrong"]
+        assert (await again.add_report("test", c.id, "U1", "q1", "outdated", "", NOW)).updated
+    finally:
+        await again.close()

@@ -94,8 +94,9 @@ async def _add_study_history(path: str) -> None:
         await store.end_exam(exam.id, "finished", NOW)
         await store.create_exam("simulate", "sim3", channel.id, "clf", ["s3-001"], NOW)  # open: finished_at NULL
         note = "a \"quoted\" note, 'single' too — 설명이 헷갈려요 ✅\nsecond line; \\ backslash"
-        first = await store.add_report("simulate", channel.id, "sim3", "efs-001", "unclear", note, NOW)
+        first = (await store.add_report("simulate", channel.id, "sim3", "efs-001", "unclear", note, NOW)).report
         await store.add_report("simulate", channel.id, "sim4", "ebs-001", "typo", "", NOW)
+        assert first is not None
         await store.close_report(first.id, NOW)
     finally:
         await store.close()
@@ -157,13 +158,17 @@ def copy(capsys: pytest.CaptureFixture[str], source: str | Path, target: str | P
     return code, captured.out, captured.err
 
 
-def add_report(url: str) -> int:
+def add_report(url: str, user: str = "sim1") -> int:
+    """A new report's id (each member has one open report per question: a repeat would update it)."""
+
     async def add() -> int:
         store = await open_store(url)
         try:
             channel = (await store.active_channels())[0]
             assert channel.id is not None
-            return (await store.add_report("simulate", channel.id, "sim1", "s3-001", "wrong", "", NOW)).id
+            report = (await store.add_report("simulate", channel.id, user, "s3-001", "wrong", "", NOW)).report
+            assert report is not None
+            return report.id
         finally:
             await store.close()
 
@@ -225,7 +230,7 @@ def test_ids_continue_past_the_copied_ones_and_the_sources_high_water_mark(capsy
     with sqlite3.connect(back) as conn:
         sequence = dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
     assert sequence["reports"] == 41 and sequence["posts"] == posts + 1  # the PG sequence went past posts once
-    assert add_report(str(back)) == 42
+    assert add_report(str(back), "sim2") == 42
 
 
 def test_sqlite_to_sqlite_keeps_every_row_and_the_autoincrement_counters(capsys, history, tmp_path):
@@ -330,14 +335,14 @@ def test_check_reports_integrity_schema_rows_pending_outbox_and_open_reports(cap
         rows = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in dbtools.TABLES}
     code, out, _ = check(capsys, "--db", str(history))
     assert code == 0
-    assert "integrity  ok" in out and "schema     6 (this studybot's latest: 6)" in out
+    assert "integrity  ok" in out and "schema     7 (this studybot's latest: 7)" in out
     assert "outbox     records not done: 1 sending" in out and "reports    open: 1" in out
     assert f"answers {rows['answers']}" in out
 
     code, out, _ = check(capsys, "--db", str(history), "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["engine"] == "sqlite"
-    assert report["schema_version"] == report["latest_schema_version"] == 6
+    assert report["schema_version"] == report["latest_schema_version"] == 7
     assert report["rows"] == rows
     assert report["outbox_not_done"] == {"sending": 1} and report["open_reports"] == 1
 
@@ -348,7 +353,7 @@ def test_check_on_postgresql(capsys, history, postgres):
     code, out, _ = check(capsys, "--db", pg, "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["engine"] == "postgresql"
-    assert report["schema_version"] == report["latest_schema_version"] == 1
+    assert report["schema_version"] == report["latest_schema_version"] == 2
     assert report["rows"]["answers"] == sqlite_dump(history)["answers"].__len__()
     assert report["open_reports"] == 1 and report["outbox_not_done"] == {}
 
