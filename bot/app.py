@@ -27,6 +27,8 @@ from bot.core.lookup import LookupIndex
 from bot.core.models import Lang
 from bot.core.ports import ChatPlatform, Clock, Store
 from bot.core.practice import Practice
+from bot.core.report_views import ReportViews
+from bot.core.reports import Reports
 from bot.core.review import Review
 from bot.core.router import Router
 from bot.core.stats import Stats
@@ -143,6 +145,7 @@ async def build_core(
         "admin": Admin(
             store=store, daily=daily, views=views, next_times=scheduler.next_times, listeners=(scheduler.rebuild,)
         ),
+        "reports": Reports(bank=bank, store=store, clock=clock, views=ReportViews(views)),
     }
     router = Router(
         store=store,

@@ -6,7 +6,8 @@ reply goes, and its handler, named "feature.method" (the features are the object
 Descriptions come from the catalogs: `command.<name>.about` and `command.<name>.<option>`
 (subcommands: `command.<group>.<sub>.about`); fixed choices may have a label `choice.<value>`.
 The router dispatches from this table; Discord's command tree, the Slack manifest, the help text
-and the console are derived from it, and tests hold each of them equal to it.
+and the console are derived from it, and tests hold each of them equal to it. A button's reply may
+open a form (a Reply with `form`); its submission goes to the handler FORMS names for the form's action.
 
 Adding a command: one declaration here, one handler method, its catalog lines in both languages.
 """
@@ -67,6 +68,7 @@ EXAM = "exam"  # "<exam_id>:<position>:<choice>"
 EXAM_RESUME = "exam-resume"  # "<exam_id>"
 EXAM_ABANDON = "exam-abandon"  # "<exam_id>"
 EXAM_MISSED = "exam-missed"  # "<exam_id>:<page>"
+REPORT = "report"  # report a question: "<question_id>"; opens the report form
 
 BUTTONS: dict[str, str] = {
     ANSWER: "daily.press_answer",
@@ -80,6 +82,14 @@ BUTTONS: dict[str, str] = {
     EXAM_RESUME: "exams.press_resume",
     EXAM_ABANDON: "exams.press_abandon",
     EXAM_MISSED: "exams.press_missed",
+    REPORT: "reports.press_report",
+}
+
+# --- forms: a button's reply may open a form; its submission goes to the form action's handler ---
+# (a handler of (ctx, value, values): the form's value and what was entered in each field)
+
+FORMS: dict[str, str] = {
+    REPORT: "reports.submit",  # value: "<question_id>"; fields: reason, note
 }
 
 # --- chat commands ------------------------------------------------------------------------------
@@ -114,6 +124,13 @@ STUDYBOT = Command(
         Command("resume", "admin.resume", admin=True),
         Command("post-now", "admin.post_now", admin=True),
         Command("close-now", "admin.close_now", admin=True),
+        Command(
+            "reports",
+            "reports.command",
+            (Option("action", "choice", choices=("list", "close")), Option("number")),
+            admin=True,
+            usage="close 12",
+        ),
     ),
 )
 
@@ -146,6 +163,6 @@ def walk() -> Iterator[tuple[Command | None, Command]]:
 
 
 def handler_names() -> list[str]:
-    """Every handler the table names: commands, subcommands and buttons."""
+    """Every handler the table names: commands, subcommands, buttons and forms."""
     named = [c.handler for _, c in walk() if c.handler]
-    return named + list(BUTTONS.values())
+    return named + list(BUTTONS.values()) + list(FORMS.values())

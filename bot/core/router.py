@@ -1,4 +1,4 @@
-"""The one entry for every adapter: an Invocation or a Press in, a Reply out.
+"""The one entry for every adapter: an Invocation, a Press or a Submission in, a Reply out.
 
 Dispatch follows the command table (bot/core/commands.py): the command, or the group's subcommand,
 its admin rule, then its handler, found on the features `app.py` built. The router never raises:
@@ -11,9 +11,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import cast
 
-from bot.core.commands import BUTTONS, COMMANDS, Command, handler_names
+from bot.core.commands import BUTTONS, COMMANDS, FORMS, Command, handler_names
 from bot.core.context import Context, clean_text
-from bot.core.models import ChannelRef, ChannelSettings, Invocation, Lang, Member, Press, Reply
+from bot.core.models import ChannelRef, ChannelSettings, Invocation, Lang, Member, Press, Reply, Submission
 from bot.core.ports import Store, StoreError
 from bot.core.views import Views
 
@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 
 MAX_ARGS = 200  # characters; longer input is refused, not truncated
 MAX_NAME = 40
+MAX_FIELDS = 10  # fields of a submitted form
+MAX_FIELD_TEXT = 4000  # characters of one field (Discord's own limit); each form's handler sets its own
 
 Handler = Callable[[Context, str], Awaitable[Reply]]
+FormHandler = Callable[[Context, str, Mapping[str, str]], Awaitable[Reply]]
 ChannelTemplate = Callable[[str, str, str], ChannelSettings]
 Suggest = Callable[[str, int], list[tuple[str, str]]]
 
@@ -116,6 +119,28 @@ class Router:
             return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
         except Exception:
             log.exception("a %r click failed in %s", action, press.channel.channel_id)
+            return self.views.error(ctx.lang if ctx else "ko", "router.failed")
+
+    async def submit(self, submission: Submission) -> Reply:
+        """Handle a filled-in form (opened by a button's reply). Never raises."""
+        ctx: Context | None = None
+        action = clean_text(submission.action)[:MAX_NAME]
+        try:
+            ctx = await self.context(submission.channel, submission.member, submission.lang)
+            handler = FORMS.get(action)
+            value = clean_text(submission.value)
+            if handler is None or len(value) > MAX_ARGS or len(submission.values) > MAX_FIELDS:
+                return self.views.error(ctx.lang, "router.unknown_form")
+            if any(len(text) > MAX_FIELD_TEXT for text in submission.values.values()):
+                return self.views.error(ctx.lang, "router.too_long", limit=MAX_FIELD_TEXT)
+            values = {clean_text(name)[:MAX_NAME]: clean_text(text) for name, text in submission.values.items()}
+            form_handler = cast(FormHandler, resolve(self.features, handler))
+            return await form_handler(ctx, value, values)
+        except StoreError as exc:
+            log.error("store error on a %r form in %s: %s", action, submission.channel.channel_id, exc)
+            return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
+        except Exception:
+            log.exception("a %r form failed in %s", action, submission.channel.channel_id)
             return self.views.error(ctx.lang if ctx else "ko", "router.failed")
 
     # --- context ----------------------------------------------------------------------------

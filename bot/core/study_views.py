@@ -107,7 +107,7 @@ class StudyViews(Views):
     ) -> Reply:
         lines = [self._answer_line(question, lang), "", question.explanation.get(lang), ""]
         fields: tuple[Field, ...] = ()
-        buttons = self._next_button(deck, lang)
+        buttons = (*self._next_button(deck, lang), self.report_button(question, lang))
         if card.leech:
             lines.append(self.t(lang, "review.leech", misses=card.misses))
             fields, card_buttons = self._topic_card(question, lang)
@@ -281,6 +281,12 @@ class StudyViews(Views):
     def _pages(self, result: ExamResult, per_page: int) -> int:
         return max(1, -(-len(result.missed) // per_page))
 
+    def _report_buttons(self, result: ExamResult, page: int, per_page: int, lang: Lang) -> tuple[Button, ...]:
+        """One per missed question on the page ("⚑ Q7"): the result shows only those, each with its answer and
+        explanation, which is where a member finds a question to report."""
+        shown = result.missed[page * per_page : (page + 1) * per_page]
+        return tuple(self.report_button(q, lang, "report.button_exam", number=n + 1) for n, q, _ in shown)
+
     def _page_buttons(self, result: ExamResult, exam: Exam, page: int, per_page: int, lang: Lang) -> tuple[Button, ...]:
         pages = self._pages(result, per_page)
         buttons = []
@@ -302,6 +308,7 @@ class StudyViews(Views):
         buttons = self._page_buttons(result, exam, page, per_page, lang)
         if result.missed:
             buttons += (Button(self.t(lang, "review.start"), REVIEW_NEXT, "next", style="primary"),)
+        buttons += self._report_buttons(result, page, per_page, lang)
         return Reply(
             title=self.t(lang, "exam.result_title", exam=result.track.code, correct=result.correct, total=result.total),
             body=self.t(lang, "exam.result_body", scaled=result.scaled, mark=result.track.pass_mark, verdict=verdict),
@@ -321,6 +328,7 @@ class StudyViews(Views):
             title=self.t(lang, "exam.missed_title", exam=result.track.code, page=page + 1, pages=pages),
             body="",
             fields=self._missed_fields(result, page, per_page, lang),
-            buttons=self._page_buttons(result, exam, page, per_page, lang),
+            buttons=self._page_buttons(result, exam, page, per_page, lang)
+            + self._report_buttons(result, page, per_page, lang),
             kind="result",
         )

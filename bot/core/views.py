@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.choices import LETTERS, choice_options, encode_choice, letters
-from bot.core.commands import ANSWER, CARD, PRACTICE, QUIZ_TOPIC, SHARE, Command
+from bot.core.commands import ANSWER, CARD, PRACTICE, QUIZ_TOPIC, REPORT, SHARE, Command
 from bot.core.content import QuestionBank
 from bot.core.i18n import Catalog
 from bot.core.models import CATEGORIES, AnswerOutcome, BoardRow, Button, Field, Lang, Post, Question, Reply, Topic
@@ -89,6 +89,10 @@ class Views:
             exams=", ".join(question.exams),
         )
 
+    def report_button(self, question: Question, lang: Lang, label: str = "report.button", **values: object) -> Button:
+        """Opens the form to report the question (wrong answer, unclear, outdated, typo)."""
+        return Button(self.t(lang, label, **values), REPORT, question.id)
+
     def daily_post(self, question: Question, post: Post, answered: int, lang: Lang) -> Reply:
         return Reply(
             title=self.t(lang, "daily.title", date=post.local_date.isoformat()),
@@ -126,6 +130,7 @@ class Views:
         return Reply(
             title=headline,
             body=f"{self._answer_line(question, lang)}\n\n{question.explanation.get(lang)}",
+            buttons=(self.report_button(question, lang),),
             kind="result",
         )
 
@@ -145,6 +150,7 @@ class Views:
                 CARD,
                 question.topic,
             ),
+            self.report_button(question, lang),
         )
         return Reply(
             title=headline,
@@ -179,6 +185,7 @@ class Views:
             title=self.t(lang, "reveal.title", date=post.local_date.isoformat()),
             body=f"{self._question_body(question, lang)}\n\n{self._answer_line(question, lang)}",
             fields=tuple(fields),
+            buttons=(self.report_button(question, lang),),
             footer=self.t(lang, "reveal.summary", total=total, correct=correct_count),
             visibility="channel",
             kind="reveal",

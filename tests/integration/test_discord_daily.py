@@ -63,7 +63,8 @@ async def test_daily_post_three_answers_and_the_reveal(discord_bot: RunningBot):
     closed = await discord_bot.interact(discord_bot.say.slash("studybot", sub="close-now", admin=True))
     assert "정답을 공개했습니다" in closed.body["data"]["content"]
     reveal = message["embeds"][0]
-    assert reveal["title"].startswith("📣 정답 공개") and message["components"] == []
+    assert reveal["title"].startswith("📣 정답 공개")
+    assert custom_ids(message) == [f"report:{question.id}"]  # the answer buttons are gone; reporting stays
     assert "2명 (67%) ✅" in reveal["fields"][0]["value"]
     assert reveal["fields"][1]["value"] == "Member 1, Member 3"
     thread = discord_bot.fake.threads[post.message_id]

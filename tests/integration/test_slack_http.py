@@ -98,7 +98,9 @@ async def test_daily_post_three_members_answer_and_the_reveal_edits_the_post(sla
     [closed] = await slack.run("/studybot close-now", ADMIN, key="close")
     assert closed["text"] == slack.t("admin.closed", count=1)
     revealed = text_of(message.blocks)
-    assert buttons(message.blocks) == []  # the buttons are gone
+    assert [(b["action_id"], b["value"]) for b in buttons(message.blocks)] == [
+        ("report:0", question.id)
+    ]  # answers gone
     assert slack.t("reveal.fastest") in revealed and "Jiwoo, Hana" in revealed
     [explanation] = slack.fake.thread(message.ts)
     assert mrkdwn(question.explanation.ko) in text_of(explanation.blocks)

@@ -32,7 +32,7 @@ async def test_a_wrong_daily_answer_creates_a_due_card_and_a_right_review_moves_
     [after] = await cards_of(core, member(1))
     assert after.due > clock.now() and after.reviews == 1 and after.misses == 1
     assert "Next review of this card" in result.body
-    assert "last due card" in result.footer and not result.buttons
+    assert "last due card" in result.footer and [b.action for b in result.buttons] == ["report"]
 
     nothing = await channel.say("/review", member(1))
     assert "Nothing to review" in nothing.body and "Asia/Seoul" in nothing.body

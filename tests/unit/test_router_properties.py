@@ -7,7 +7,7 @@ import asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.models import Invocation, Member, Press, Reply
+from bot.core.models import Invocation, Member, Press, Reply, Submission
 from tests.conftest import CHANNEL
 
 # The tightest limits among the platforms (Slack sections 3,000; Discord embeds 6,000 in all).
@@ -19,7 +19,7 @@ args = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), min_size=0, max_size=20_000),
     st.sampled_from(["efs", "보안그룹", "post-now", "time 25:00", "timezone Mars/Olympus", "days", "week"]),
 )
-actions = st.one_of(st.sampled_from(["answer", "practice", "share", "card", "quiz"]), st.text(max_size=20))
+actions = st.one_of(st.sampled_from(["answer", "practice", "share", "card", "quiz", "report"]), st.text(max_size=20))
 values = st.one_of(
     st.text(max_size=200),
     st.builds(lambda p, c: f"{p}:{c}", st.integers(-5, 10**20), st.text(max_size=10)),
@@ -55,5 +55,31 @@ async def test_any_button_value_gets_a_reply_that_fits(core):
     def check(action: str, value: str) -> None:
         press = Press(CHANNEL, Member("U8", "x"), action, value, "ko")
         assert_fits(asyncio.run_coroutine_threadsafe(core.router.press(press), loop).result(timeout=30))
+
+    await asyncio.to_thread(check)
+
+
+async def test_any_form_submission_gets_a_reply_that_fits_and_stores_only_a_valid_report(core):
+    loop = asyncio.get_running_loop()
+    fields = st.dictionaries(
+        st.one_of(st.sampled_from(["reason", "note"]), st.text(max_size=50)),
+        st.one_of(st.sampled_from(["wrong", "typo", "WRONG", ""]), st.text(max_size=400)),
+        max_size=12,
+    )
+
+    questions = st.one_of(st.sampled_from(["efs-001", "s3-001", "ebs-001"]), values)
+
+    @settings(max_examples=150, deadline=None)
+    @given(action=st.one_of(st.just("report"), st.text(max_size=20)), value=questions, entered=fields)
+    def check(action: str, value: str, entered: dict[str, str]) -> None:
+        submission = Submission(CHANNEL, Member("U7", "y"), action, value, entered, "en")
+        before = asyncio.run_coroutine_threadsafe(core.store.reports(), loop).result(timeout=30)
+        reply = asyncio.run_coroutine_threadsafe(core.router.submit(submission), loop).result(timeout=30)
+        assert_fits(reply)
+        after = asyncio.run_coroutine_threadsafe(core.store.reports(), loop).result(timeout=30)
+        if reply.kind == "error":
+            assert after == before
+        else:
+            assert reply.body.startswith("🙏") and value in {r.question_id for r in after}
 
     await asyncio.to_thread(check)

@@ -114,13 +114,13 @@ class DiscordPlatform:
         client = await self._ready_client()
         target = self._channel(client, message.channel)
         page = render_single(reply)
-        # view=None takes the buttons off (the reveal); otherwise the same custom_ids come back.
+        # The reveal's buttons (report) replace the answers'; a count edit brings the same custom_ids back.
         view = build_view(button_specs(reply.buttons))
         partial = target.get_partial_message(_snowflake(message.message_id, "message"))
         try:
             await partial.edit(**page.kwargs(), view=view)
         except discord.NotFound:
-            if reply.buttons:  # a live post someone deleted: nothing left to update
+            if reply.kind == "question":  # a live post (its answered-count) someone deleted: nothing to update
                 log.warning("message %s in %s is gone; not updated", message.message_id, target.id)
                 return
             # A final version (the reveal) of a deleted post: show it anew rather than lose it.
