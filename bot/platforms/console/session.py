@@ -3,15 +3,17 @@
 `/answer N` presses button N of the message the member is working on: the newest message with
 buttons that came in answer to the member's own last command or click (a review card stays current
 while a daily post arrives on its own); with none, the newest message with buttons.
-`/answer #M N` presses button N of message M. `/help` is `/studybot help`.
+`/answer #M N` presses button N of message M. `/help` is `/studybot help`. A button whose reply opens
+a form (report a question) asks its fields in turn; `/cancel` drops it.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Reply
+from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Reply, Submission
 from bot.core.router import Router
+from bot.platforms.console.forms import CANCEL, FormPrompt
 from bot.platforms.console.platform import ConsolePlatform, Shown
 
 CONSOLE_CHANNEL = ChannelRef("console", "local", "console")
@@ -26,6 +28,7 @@ class ConsoleSession:
         self.member = member
         self.lang = lang
         self.working: Shown | None = None  # the message the member is working on
+        self.form: FormPrompt | None = None  # a form being filled in: the next lines answer its fields
         self._handling = False
         platform.listener = self._shown
 
@@ -35,15 +38,18 @@ class ConsoleSession:
 
     def commands(self) -> list[str]:
         """What tab completes: every command the router knows, and the console's own."""
-        return [f"/{name}" for name in self.router.commands] + ["/answer", "/help", *QUIT]
+        return [f"/{name}" for name in self.router.commands] + ["/answer", "/help", CANCEL, *QUIT]
 
     async def line(self, text: str) -> bool:
         """Handle one typed line; False when the member asked to quit."""
         text = text.strip()
-        if not text:
-            return True
         if text in QUIT:
             return False
+        if self.form is not None:  # an empty line is an answer too: no note
+            await self._form_line(text)
+            return True
+        if not text:
+            return True
         if not text.startswith("/"):
             self.platform.say(self.router.t(self.lang, "console.not_a_command"))
             return True
@@ -59,7 +65,29 @@ class ConsoleSession:
             await self._deliver(reply)
         finally:
             self._handling = False
+        if reply.form is not None:
+            self.form = FormPrompt(reply.form, lambda key, **values: self.router.t(self.lang, key, **values))
+            self.platform.say(self.form.prompt())
         return True
+
+    async def _form_line(self, text: str) -> None:
+        prompt = self.form
+        assert prompt is not None
+        if text == CANCEL:
+            self.form = None
+            self.platform.say(self.router.t(self.lang, "console.form_cancelled"))
+            return
+        if prompt.take(text) != "done":
+            self.platform.say(prompt.prompt())
+            return
+        self.form = None
+        form = prompt.form
+        submission = Submission(CONSOLE_CHANNEL, self.member, form.action, form.value, dict(prompt.values), self.lang)
+        reply = await self.router.submit(submission)
+        await self._deliver(reply)
+        if reply.kind == "error" and prompt.ask_again(reply.invalid):
+            self.form = prompt
+            self.platform.say(prompt.prompt())
 
     def _error(self, key: str, **values: object) -> Reply:
         return Reply(body=self.router.t(self.lang, key, **values), kind="error")
