@@ -1,8 +1,10 @@
 """A fake Slack on 127.0.0.1: the Web API methods the bot calls, response_urls and Socket Mode.
 
-It records every call, keeps the channel messages it was asked to post and update, and can answer
-a method with 429 (Retry-After) or an error. `SlackDriver` sends signed requests to the bot the way
-Slack does: slash commands as form fields, clicks as a `block_actions` payload, events as JSON.
+It records every call, keeps the channel messages it was asked to post and update and the modals it
+was asked to open (views.open, checked against Slack's limits), and can answer a method with 429
+(Retry-After) or an error. `SlackDriver` sends signed requests to the bot the way Slack does: slash
+commands as form fields, clicks as a `block_actions` payload, events as JSON; tests/fakes/slack_modals.py
+fills in an opened modal as a `view_submission` payload.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class FakeSlack:
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     not_member_of: set[str] = field(default_factory=set)  # channels the bot has not been invited to
+    views: list[dict[str, Any]] = field(default_factory=list)  # modals opened (views.open), in order
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -186,7 +189,7 @@ class FakeSlack:
                 args.update(await request.json())
             else:
                 args.update(dict(await request.post()))
-        for key in ("blocks", "attachments"):
+        for key in ("blocks", "attachments", "view"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -290,6 +293,18 @@ class FakeSlack:
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         self.ephemerals.append(args)
         return {"ok": True, "message_ts": self._next_ts()}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        from tests.fakes.slack_modals import view_problems
+
+        view = args.get("view")
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        problems = view_problems(view)
+        if problems:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        self.views.append(view)
+        return {"ok": True, "view": {"id": f"V{len(self.views)}", "team_id": TEAM, **view}}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args.get("user", ""))

@@ -2,7 +2,8 @@
 
 Every slash command goes to `Router.handle`, every button to `Router.press`, `@studybot aws efs`
 mentions to `Router.handle`; replies go back ephemerally (response_url, else chat.postEphemeral)
-or into the channel (chat.postMessage) as the Reply says.
+or into the channel (chat.postMessage) as the Reply says. A reply that opens a form opens a modal
+(views.open); its `view_submission` goes to `Router.submit`, and a refused field is shown under it.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Reply
+from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Reply, Submission
 from bot.core.ports import PlatformRefused
 from bot.core.router import Router
 from bot.platforms.slack.members import MemberDirectory
+from bot.platforms.slack.modals import SubmissionRequest, field_errors, modal_view, parse_submission
 from bot.platforms.slack.platform import PLATFORM, SlackPlatform, error_of
 from bot.platforms.slack.render import render
 from bot.platforms.slack.requests import (
@@ -45,14 +47,17 @@ log = logging.getLogger(__name__)
 
 PARSED = "studybot_request"  # where the guard leaves the parsed request in bolt's context
 ANY = re.compile(r".")
-Parsed = CommandRequest | ActionRequest | Incomplete
+Parsed = CommandRequest | ActionRequest | SubmissionRequest | Incomplete
+SUBMIT_WAIT = 2.0  # seconds to wait for the core's verdict on a form: Slack takes the ack for 3 s
 
 
 def _kind(body: Mapping[str, Any]) -> str:
-    """What the guard looks after: command, action, mention; "" for what bolt handles alone."""
+    """What the guard looks after: command, action, submission, mention; "" for what bolt handles alone."""
     kind = body.get("type")
     if kind == "block_actions":
         return "action"
+    if kind == "view_submission":
+        return "submission"
     if kind == "event_callback":
         event = body.get("event")
         return "mention" if isinstance(event, Mapping) and event.get("type") == "app_mention" else ""
@@ -128,6 +133,7 @@ class SlackBot:
         self.app.use(_Guard(self._guard))
         self.app.command(ANY)(self._on_command)
         self.app.action({"action_id": ANY})(self._on_action)
+        self.app.view(ANY)(self._on_submission)
         self.app.event("app_mention")(self._on_mention)
 
     # --- background work --------------------------------------------------------------------
@@ -169,13 +175,8 @@ class SlackBot:
             log.info("slack: acknowledged a repeated %s without handling it again", kind)
             return BoltResponse(status=200, body="")
         team = req.context.team_id or ""
-        parsed: Parsed = (
-            parse_command(body, team)
-            if kind == "command"
-            else parse_action(body, team)
-            if kind == "action"
-            else parse_mention(body, team)
-        )
+        parsers = {"command": parse_command, "action": parse_action, "submission": parse_submission}
+        parsed: Parsed = parsers.get(kind, parse_mention)(body, team)
         if isinstance(parsed, Incomplete):
             return self._refuse(kind, parsed)
         req.context[PARSED] = parsed
@@ -196,7 +197,7 @@ class SlackBot:
         if kind == "command":  # the acknowledgement itself is shown to the caller
             return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
         origin = incomplete.origin
-        if kind == "action" and (origin.response_url or (origin.user_id and origin.channel_id)):
+        if kind in ("action", "submission") and (origin.response_url or (origin.user_id and origin.channel_id)):
             self._spawn(self._private(Reply(body=text, kind="error"), origin), "a refusal")
         return BoltResponse(status=200, body="")
 
@@ -235,10 +236,48 @@ class SlackBot:
         refresh = None if fresh else asyncio.ensure_future(self.members.member(origin.user_id, origin.user_name))
         press = Press(self._channel(origin), member, request.action, request.value)
         try:
-            await self._deliver(await self.router.press(press), origin)
+            reply = await self.router.press(press)
+            if reply.form is None:
+                await self._deliver(reply, origin)
+            elif not (
+                request.trigger_id and await self.platform.open_view(request.trigger_id, self._modal(reply, origin))
+            ):
+                await self._private(Reply(body=reply.form.late or reply.body, kind="error"), origin)
         finally:
             if refresh is not None:
                 await self._renamed(origin, member, await refresh)
+
+    @staticmethod
+    def _modal(reply: Reply, origin: Origin) -> dict[str, Any]:
+        assert reply.form is not None
+        return modal_view(reply.form, origin.channel_id, origin.response_url)
+
+    async def _on_submission(self, ack: AsyncAck, context: AsyncBoltContext) -> None:
+        """A modal's submission: its ack carries the core's verdict on a refused field (shown under it,
+        the modal stays open); otherwise the modal closes and the reply follows privately."""
+        request = context.get(PARSED)
+        if not isinstance(request, SubmissionRequest):
+            await ack()
+            return
+        origin = request.origin
+        member, _ = self.members.at_once(origin.user_id, origin.user_name)
+        submission = Submission(self._channel(origin), member, request.action, request.value, request.values)
+        work = asyncio.ensure_future(self.router.submit(submission))
+        what = f"a {request.action[:40]!r} form"
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(work), SUBMIT_WAIT)
+        except TimeoutError:
+            await ack()
+            self._spawn(self._deliver_when(work, origin), what)
+            return
+        if reply.kind == "error" and reply.invalid:
+            await ack(response_action="errors", errors=field_errors(reply.invalid, reply.body))
+            return
+        await ack()
+        self._spawn(self._deliver(reply, origin), what)
+
+    async def _deliver_when(self, work: Awaitable[Reply], origin: Origin) -> None:
+        await self._deliver(await work, origin)
 
     async def _renamed(self, origin: Origin, used: Member, known: Member) -> None:
         """Once the click is handled (its name stored with it), so users.info's name is the one kept."""

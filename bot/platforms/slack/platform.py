@@ -183,6 +183,15 @@ class SlackPlatform:
                 channel=channel.channel_id, user=user_id, text=message.text, blocks=list(message.blocks)
             )
 
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
+        """views.open: a modal for the member whose click carried `trigger_id` (valid three seconds)."""
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("slack: views.open failed: %s", error_of(exc) or "?")
+            return False
+        return True
+
     async def respond(
         self, response_url: str, messages: Sequence[SlackMessage], *, in_channel: bool = False
     ) -> list[SlackMessage]:

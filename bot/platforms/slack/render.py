@@ -163,7 +163,7 @@ def _button_blocks(buttons: tuple[Button, ...]) -> list[Block]:
     return [{"type": "actions", "block_id": f"studybot-actions-{n}", "elements": g} for n, g in enumerate(groups)]
 
 
-def _context_block(footer: str) -> Block:
+def context_block(footer: str) -> Block:
     pieces = split_text(footer, SECTION_TEXT)[:CONTEXT_ELEMENTS]
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(p)} for p in pieces]}
 
@@ -178,7 +178,7 @@ def blocks_of(reply: Reply) -> list[Block]:
     if reply.buttons:
         blocks.extend(_button_blocks(reply.buttons))
     if reply.footer and reply.footer.strip():
-        blocks.append(_context_block(reply.footer))
+        blocks.append(context_block(reply.footer))
     return blocks
 
 

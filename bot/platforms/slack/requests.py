@@ -1,7 +1,8 @@
 """Slack payloads -> what the router needs, tolerating missing fields; and retry detection.
 
 Slash commands arrive as form fields (command, text, user_id, user_name, channel_id, team_id,
-response_url, trigger_id); button clicks as a `block_actions` payload; mentions as an event.
+response_url, trigger_id); button clicks as a `block_actions` payload; mentions as an event; a modal's
+submission as a `view_submission` payload (bot/platforms/slack/modals.py).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class ActionRequest:
     origin: Origin
     action: str
     value: str
+    trigger_id: str = ""  # opens a modal within three seconds of the click
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +59,16 @@ class Incomplete:
     origin: Origin
 
 
-def _text(value: Any) -> str:
+def text_field(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def object_field(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _url(value: Any) -> str | None:
-    text = _text(value)
+def url_field(value: Any) -> str | None:
+    text = text_field(value)
     return text if text.startswith(("https://", "http://")) else None
 
 
@@ -77,13 +79,13 @@ def _check(origin: Origin, required: dict[str, str]) -> Incomplete | None:
 
 def parse_command(body: Mapping[str, Any], team_fallback: str = "") -> CommandRequest | Incomplete:
     origin = Origin(
-        user_id=_text(body.get("user_id")),
-        user_name=_text(body.get("user_name")),
-        channel_id=_text(body.get("channel_id")),
-        team_id=_text(body.get("team_id")) or team_fallback,
-        response_url=_url(body.get("response_url")),
+        user_id=text_field(body.get("user_id")),
+        user_name=text_field(body.get("user_name")),
+        channel_id=text_field(body.get("channel_id")),
+        team_id=text_field(body.get("team_id")) or team_fallback,
+        response_url=url_field(body.get("response_url")),
     )
-    command = _text(body.get("command"))
+    command = text_field(body.get("command"))
     incomplete = _check(
         origin, {"command": command.lstrip("/"), "user_id": origin.user_id, "channel_id": origin.channel_id}
     )
@@ -96,7 +98,7 @@ def parse_command(body: Mapping[str, Any], team_fallback: str = "") -> CommandRe
 def _first_action(body: Mapping[str, Any]) -> Mapping[str, Any]:
     actions = body.get("actions")
     if isinstance(actions, list) and actions:
-        return _mapping(actions[0])
+        return object_field(actions[0])
     return {}
 
 
@@ -104,26 +106,29 @@ def _action_value(action: Mapping[str, Any]) -> str:
     value = action.get("value")
     if isinstance(value, str):
         return value
-    selected = _mapping(action.get("selected_option")).get("value")  # a select menu, should one appear
+    selected = object_field(action.get("selected_option")).get("value")  # a select menu, should one appear
     return selected if isinstance(selected, str) else ""
 
 
 def parse_action(body: Mapping[str, Any], team_fallback: str = "") -> ActionRequest | Incomplete:
-    user = _mapping(body.get("user"))
-    container = _mapping(body.get("container"))
+    user = object_field(body.get("user"))
+    container = object_field(body.get("container"))
     origin = Origin(
-        user_id=_text(user.get("id")),
-        user_name=_text(user.get("username")) or _text(user.get("name")),
-        channel_id=_text(_mapping(body.get("channel")).get("id")) or _text(container.get("channel_id")),
-        team_id=_text(_mapping(body.get("team")).get("id")) or _text(user.get("team_id")) or team_fallback,
-        response_url=_url(body.get("response_url")),
+        user_id=text_field(user.get("id")),
+        user_name=text_field(user.get("username")) or text_field(user.get("name")),
+        channel_id=text_field(object_field(body.get("channel")).get("id")) or text_field(container.get("channel_id")),
+        team_id=text_field(object_field(body.get("team")).get("id"))
+        or text_field(user.get("team_id"))
+        or team_fallback,
+        response_url=url_field(body.get("response_url")),
     )
     action = _first_action(body)
-    action_id = _text(action.get("action_id"))
+    action_id = text_field(action.get("action_id"))
     incomplete = _check(origin, {"actions": action_id, "user.id": origin.user_id, "channel.id": origin.channel_id})
     if incomplete:
         return incomplete
-    return ActionRequest(origin, action_name(action_id), _action_value(action))
+    trigger = text_field(body.get("trigger_id"))
+    return ActionRequest(origin, action_name(action_id), _action_value(action), trigger)
 
 
 def unescape(text: str) -> str:
@@ -136,18 +141,18 @@ def parse_mention(body: Mapping[str, Any], team_fallback: str = "") -> CommandRe
 
     Only the leading mention (the bot's) is dropped: `@studybot stats @minseo` asks for Minseo's stats.
     """
-    event = _mapping(body.get("event"))
+    event = object_field(body.get("event"))
     origin = Origin(
-        user_id=_text(event.get("user")),
+        user_id=text_field(event.get("user")),
         user_name="",
-        channel_id=_text(event.get("channel")),
-        team_id=_text(body.get("team_id")) or _text(event.get("team")) or team_fallback,
+        channel_id=text_field(event.get("channel")),
+        team_id=text_field(body.get("team_id")) or text_field(event.get("team")) or team_fallback,
         response_url=None,
     )
     incomplete = _check(origin, {"event.user": origin.user_id, "event.channel": origin.channel_id})
     if incomplete:
         return incomplete
-    words = unescape(_LEADING_MENTION.sub(" ", _text(event.get("text")), count=1)).split(maxsplit=1)
+    words = unescape(_LEADING_MENTION.sub(" ", text_field(event.get("text")), count=1)).split(maxsplit=1)
     if not words:
         return CommandRequest(origin, "studybot", "help")
     return CommandRequest(origin, words[0].lstrip("/"), mentions_as_ids(words[1]) if len(words) > 1 else "")
@@ -166,7 +171,7 @@ def well_formed(body: object) -> bool:
 
 def event_key(body: Mapping[str, Any]) -> str | None:
     """The same for an event and Slack's retries of it; None for what is not an event."""
-    event_id = _text(body.get("event_id"))
+    event_id = text_field(body.get("event_id"))
     return f"event:{event_id}" if event_id else None
 
 
