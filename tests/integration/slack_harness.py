@@ -19,7 +19,8 @@ from bot.platforms.slack.members import MemberDirectory
 from bot.platforms.slack.platform import SlackPlatform, make_client
 from bot.platforms.slack.server import web_app
 from tests.fakes.clock import FixedClock
-from tests.fakes.slack import FakeSlack, Message, SlackDriver
+from tests.fakes.slack import FakeSlack, Message
+from tests.fakes.slack_driver import SlackDriver
 
 SECRET = "signing-secret-for-tests"
 BOT_TOKEN = "xoxb-token-for-tests"

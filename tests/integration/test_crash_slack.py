@@ -13,7 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.fakes.slack import FakeSlack, SlackDriver
+from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_driver import SlackDriver
 from tests.integration.crash_harness import LockedDatabase, Studybot, records, until, write_config
 
 SECRET = "crash-signing-secret"

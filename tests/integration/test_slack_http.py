@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.core.choices import choice_options, encode_choice
 from bot.core.models import Question
 from bot.platforms.slack.render import mrkdwn
-from tests.fakes.slack import Message, as_message, buttons, text_of
+from tests.fakes.slack import Message
+from tests.fakes.slack_driver import as_message, buttons, text_of
 from tests.integration.slack_harness import ADMIN, BOT_TOKEN, CHANNEL, CONFIG_ADMIN, SlackWorld
 
 

@@ -10,7 +10,8 @@ from dataclasses import replace
 from bot.app import run_slack
 from bot.core.choices import encode_choice
 from bot.core.reports import NOTE_LIMIT
-from tests.fakes.slack import FakeSlack, Message, buttons, text_of
+from tests.fakes.slack import FakeSlack, Message
+from tests.fakes.slack_driver import buttons, text_of
 from tests.fakes.slack_modals import envelope, metadata, submission
 from tests.integration.slack_harness import ADMIN, SlackWorld, until
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core.choices import encode_choice
 from bot.core.models import Reply
-from tests.fakes.slack import as_message, buttons, text_of
+from tests.fakes.slack_driver import as_message, buttons, text_of
 from tests.integration.slack_harness import ADMIN, CHANNEL, SlackWorld, until
 
 LONG = "\n".join(f"part {i} " + "x" * 2900 for i in range(60))  # 60 sections: two messages of <= 50 blocks

@@ -13,7 +13,8 @@ import pytest
 from bot.app import run_slack
 from bot.cli import main
 from bot.config import Settings
-from tests.fakes.slack import FakeSlack, SlackDriver
+from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_driver import SlackDriver
 from tests.integration.slack_harness import until
 
 SECRET = "run-test-signing-secret"

@@ -14,7 +14,7 @@ import bot.app
 from bot.app import Core, run_slack
 from bot.config import ConfigError
 from bot.core.ports import StoreError
-from tests.fakes.slack import SlackDriver
+from tests.fakes.slack_driver import SlackDriver
 from tests.integration.slack_harness import until
 from tests.integration.test_slack_run import free_port, slack_settings
 
