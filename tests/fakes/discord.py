@@ -1,7 +1,8 @@
 """A fake Discord on 127.0.0.1: the REST API and a gateway websocket, recording every call.
 
 It speaks Discord's own payload formats, so the real discord.py client runs against it unchanged:
-login (`/users/@me`, `/oauth2/applications/@me`), command sync, interaction callbacks, webhook
+login (`/users/@me`, `/oauth2/applications/@me`), command sync, interaction callbacks (modals too,
+checked as Discord checks them: tests/fakes/discord_modals.py), webhook
 follow-ups and edits, channel messages and edits, threads, direct messages; the gateway sends HELLO,
 acknowledges heartbeats, answers IDENTIFY with READY and dispatches INTERACTION_CREATE.
 `fail()` makes the next matching requests fail (429 with Retry-After, 404 Unknown interaction, ...).
@@ -55,6 +56,7 @@ class Interaction:
     payload: dict[str, Any]
     acknowledged: bool = False
     original: str | None = None  # message id of the response
+    modal: dict[str, Any] | None = None  # the modal it was answered with (callback type 9)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.fakes.discord import FakeDiscord, now_iso
+from tests.fakes.discord_modals import filled_in
 
 GUILD = "1200000000000000001"
 CHANNEL = "1200000000000000002"
@@ -21,7 +22,7 @@ BOT_PERMISSIONS = MEMBER_PERMISSIONS | EMBED_LINKS | CREATE_PUBLIC_THREADS | SEN
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
 
 STRING, SUB_COMMAND = 3, 1
-APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE = 2, 3, 4
+APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
 
 def user(n: int) -> dict[str, Any]:
@@ -137,6 +138,13 @@ class Payloads:
         payload = self._base(COMPONENT, who, admin, data, channel_id or message["channel_id"])
         payload["message"] = message
         return payload
+
+    def modal_submit(
+        self, modal: dict[str, Any], *, who: int = 1, channel_id: str | None = None, **entered: str | None
+    ) -> dict[str, Any]:
+        """`who` submits `modal` (as the bot sent it) with `entered` in its fields."""
+        data = {"custom_id": modal["custom_id"], "components": filled_in(modal, entered)}
+        return self._base(MODAL_SUBMIT, who, False, data, channel_id)
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:

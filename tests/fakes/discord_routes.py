@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tests.fakes.discord_modals import modal_problems
+
 if TYPE_CHECKING:
     from tests.fakes.discord import Call, FakeDiscord
 
 EPHEMERAL = 64
 LOADING = 128
 # interaction callback types
-PONG, MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE, AUTOCOMPLETE_RESULT = 1, 4, 5, 6, 7, 8
+PONG, MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE, AUTOCOMPLETE_RESULT, MODAL = 1, 4, 5, 6, 7, 8, 9
+MODAL_SUBMIT = 5  # an interaction type
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -95,6 +98,11 @@ def callback(fake: FakeDiscord, call: Call, interaction_id: str, token: str) -> 
     body = call.body or {}
     kind, data = body.get("type"), body.get("data") or {}
     payload = interaction.payload
+    if kind == MODAL:
+        problems = modal_problems(data)
+        if payload["type"] in (MODAL_SUBMIT, 4) or problems:  # no modal for a modal's submission or autocomplete
+            return error(400, 50035, f"Invalid Form Body: {'; '.join(problems) or 'a modal cannot answer this'}")
+        interaction.modal = data
     interaction.acknowledged = True
     message = None
     if kind == MESSAGE:

@@ -6,7 +6,8 @@ DynamicItem, so clicks on messages sent before a restart still arrive). An AutoS
 process can run some of the bot's shards (`[discord] shard_count`, `shard_ids`).
 
 Replies speak the channel's language (the router's channel setting): a member's Discord locale is
-used only where no channel can be looked up.
+used only where no channel can be looked up. A form opens as a modal (bot/platforms/discord/modals.py);
+its submission (MODAL_SUBMIT) goes to the router's `submit`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import discord
 from discord import app_commands
 
 from bot.core.commands import COMMANDS
-from bot.core.models import ChannelRef, Invocation, Lang, Member, Press
+from bot.core.models import ChannelRef, Invocation, Lang, Member, Press, Submission
 from bot.core.router import Router
 from bot.platforms.discord.buttons import ActionButton
 from bot.platforms.discord.commands import CatalogTranslator, build_commands
+from bot.platforms.discord.modals import submitted_values
 from bot.platforms.discord.platform import DiscordPlatform
 from bot.platforms.discord.render import CUSTOM_ID_RE
 from bot.platforms.discord.responder import Responder
@@ -226,14 +228,32 @@ class StudyClient(discord.AutoShardedClient):
         click = Press(*source, action=action, value=value)
         await self.responder.respond(interaction, self.router.press(click), private_guess=True)
 
+    async def submit(self, interaction: Interaction, action: str, value: str, values: dict[str, str]) -> None:
+        if not await self._accept(interaction):
+            return
+        source = self._source(interaction)
+        if source is None:
+            await self.answer_failure(interaction, "discord.no_channel")
+            return
+        submission = Submission(*source, action=action, value=value, values=values)
+        await self.responder.respond(interaction, self.router.submit(submission), private_guess=True)
+
     async def on_interaction(self, interaction: Interaction) -> None:
         """Clicks discord.py's DynamicItem dispatch leaves alone: a custom_id that is not one of ours (old or
         forged) is refused; one that is not on the clicked message (a button the reveal just took away) or
         that carries no message is handled here, as its custom_id holds all it needs. The rest reach
-        ActionButton."""
+        ActionButton. Every modal's submission is handled here: its custom_id names the form."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.type is discord.InteractionType.modal_submit:
+            custom_id = data.get("custom_id")
+            form = CUSTOM_ID_RE.fullmatch(custom_id) if isinstance(custom_id, str) else None
+            if form is None:
+                await self.answer_failure(interaction, "router.unknown_form")
+            else:
+                await self.submit(interaction, form["action"], form["value"], submitted_values(data.get("components")))
+            return
         if interaction.type is not discord.InteractionType.component:
             return
-        data: dict[str, Any] = dict(interaction.data or {})
         custom_id = data.get("custom_id")
         match = CUSTOM_ID_RE.fullmatch(custom_id) if isinstance(custom_id, str) else None
         if match is None:

@@ -1,7 +1,9 @@
 """Answering interactions within Discord's three seconds.
 
 The router's work runs as a task; if it has a Reply within `defer_after` seconds the Reply is the
-interaction's response, otherwise the interaction is deferred first and the Reply follows.
+interaction's response, otherwise the interaction is deferred first and the Reply follows. A Reply
+that opens a form is answered with a modal, which must be the interaction's first response: one that
+comes after a deferral gets the form's "press again" text instead.
 
 Refusals are logged by HTTP status and Discord's error code, never by the server's error text: the
 URLs here carry the interaction's token, and some servers and proxies echo the URL in that text.
@@ -18,6 +20,7 @@ import discord
 
 from bot.core.models import Reply
 from bot.platforms.discord.buttons import build_view
+from bot.platforms.discord.modals import build_modal
 from bot.platforms.discord.render import Page, button_specs, render_pages
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,9 @@ class Responder:
 
     async def send(self, interaction: Interaction, reply: Reply) -> None:
         """The reply as the interaction's response; extra pages as follow-ups."""
+        if reply.form is not None:
+            await _acknowledged(interaction, interaction.response.send_modal(build_modal(reply.form)))
+            return
         private = reply.visibility == "private"
         pages = render_pages(reply)
         view = build_view(button_specs(reply.buttons))
@@ -105,6 +111,8 @@ class Responder:
             log.warning("could not send a follow-up to interaction %s: %s", interaction.id, _status(exc))
 
     async def _follow(self, interaction: Interaction, reply: Reply, deferred_private: bool) -> None:
+        if reply.form is not None:  # too late for a modal
+            reply = Reply(body=reply.form.late or reply.body, kind="error")
         private = reply.visibility == "private"
         pages = render_pages(reply)
         view = build_view(button_specs(reply.buttons))
