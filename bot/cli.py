@@ -21,7 +21,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _content_check(args: argparse.Namespace) -> int:
-    return offline.content_check(_settings(args), sys.stdout, as_json=args.json)
+    return offline.content_check(_settings(args), sys.stdout, as_json=args.json, db_given=args.db is not None)
+
+
+def _content_reports(args: argparse.Namespace) -> int:
+    return offline.content_reports(_settings(args), sys.stdout, every=args.all, as_json=args.json)
 
 
 def _content_cues(args: argparse.Namespace) -> int:
@@ -204,10 +208,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     content = sub.add_parser("content", help="work with the question bank")
     content_sub = content.add_subparsers(dest="content_command", required=True)
-    check = content_sub.add_parser("check", help="validate content/")
+    check = content_sub.add_parser(
+        "check", help="validate content/; questions with open reports are warnings (read from the database)"
+    )
     _add_common(check, db=False)
+    check.add_argument(
+        "--db", metavar="URL", help="read open reports from this database (default: the configured one, if it exists)"
+    )
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_content_check)
+    reports = content_sub.add_parser(
+        "reports", help="members' reports on questions, each with the question's file:line in content/"
+    )
+    _add_common(reports, db=False)
+    reports.add_argument("--db", metavar="URL", help="a SQLite path or postgresql://... (default: the configured one)")
+    reports.add_argument("--all", action="store_true", help="closed reports too")
+    reports.add_argument("--json", action="store_true", help="one JSON object per report")
+    reports.set_defaults(func=_content_reports)
     cues = content_sub.add_parser("cues", help="list single questions whose answer is the longest choice")
     _add_common(cues, db=False)
     cues.add_argument("--lang", choices=("ko", "en"))
