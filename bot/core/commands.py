@@ -129,7 +129,6 @@ STUDYBOT = Command(
             "reports.command",
             (Option("action", "choice", choices=("list", "close")), Option("number")),
             admin=True,
-            usage="close 12",
         ),
     ),
 )
