@@ -6,11 +6,18 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import socket
 import time
 from urllib.parse import urlsplit
 
 from bot.core.choices import encode_choice
-from tests.integration.slack_harness import ADMIN, CHANNEL, SECRET, SlackWorld
+from bot.platforms.slack.server import SHUTDOWN_SECONDS, serve_http
+from tests.integration.slack_harness import ADMIN, CHANNEL, SECRET, SlackWorld, until
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 async def test_forged_foreign_and_mistyped_clicks_are_refused_and_store_nothing(slack: SlackWorld):
@@ -176,3 +183,22 @@ async def test_bodies_that_are_not_utf8_or_not_json_get_400_or_401_and_no_error_
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     [card] = await slack.run("/aws efs", "U1", key="after")  # and the bot carries on
     assert card["blocks"][0]["text"]["text"].startswith("Amazon EFS")
+
+
+async def test_a_request_that_never_finishes_cannot_hold_the_stop(slack: SlackWorld):
+    """A client that sends its headers and half its body (or a connection caught as the listener closes)
+    keeps a request open: stopping waits for it only briefly, not aiohttp's default minute."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve_http(slack.bot.app, SECRET, "127.0.0.1", port, stop))
+    await until(lambda: serving.done() or listening(port), 10)
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\nContent-Length: 100\r\n\r\n"
+    writer.write(head.encode() + b"payload=")  # ...and the other 92 bytes never come
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(serving, SHUTDOWN_SECONDS + 5)  # a bound, not a timing assert
+    writer.close()
