@@ -106,3 +106,17 @@ async def test_discord_without_the_permissions_to_post_tells_the_admin_which_to_
     assert settings is not None and settings.active
     posts = [m for m in discord_bot.fake.channel_messages(CHANNEL) if custom_ids(m)]
     assert len(posts) == (1 if command == "post-now" else 0)
+
+
+async def test_discord_post_now_after_the_bot_lost_its_permissions_is_refused_and_claims_nothing(
+    discord_bot: RunningBot,
+):
+    await discord_bot.interact(discord_bot.say.slash("studybot", sub="setup", admin=True))
+    lacking = Payloads(discord_bot.fake, bot_permissions=BOT_PERMISSIONS & ~SEND_MESSAGES)  # its role changed
+    call = await discord_bot.interact(lacking.slash("studybot", sub="post-now", admin=True))
+    assert call.body["data"]["content"] == discord_bot.core.library.catalog.t("en", "admin.cannot_post_no_permission")
+    settings = await discord_bot.core.store.get_channel(DISCORD_CHANNEL)
+    assert settings is not None and settings.id is not None
+    assert await discord_bot.core.store.latest_post(settings.id) is None  # no claim left to fail later
+    assert await discord_bot.core.store.outbox_open() == []
+    assert discord_bot.fake.channel_messages(CHANNEL) == []
