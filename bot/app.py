@@ -8,6 +8,7 @@ under bot/platforms; the functions here build the core and hand it over.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ from bot.core.stats import Stats
 from bot.core.study_views import StudyViews
 from bot.schedule import Scheduler
 from bot.store import open_store
+
+log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0
 
@@ -73,9 +76,13 @@ class Core:
         await self.scheduler.start(live=True)
 
     async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
-        """No new scheduled work; sends under way finish (at most `timeout` s); answered-counts flushed."""
+        """No new scheduled work; sends under way finish (at most `timeout` s); answered-counts flushed (at
+        most `timeout` s more: a platform that never answers an edit cannot keep the bot from stopping)."""
         await self.scheduler.shutdown(timeout)
-        await self.daily.refresher.flush()
+        try:
+            await asyncio.wait_for(self.daily.refresher.flush(), timeout)
+        except TimeoutError:
+            log.warning("the answered-counts were still being edited after %.0f s: stopping without them", timeout)
 
     async def close(self) -> None:
         try:

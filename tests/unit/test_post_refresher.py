@@ -6,7 +6,8 @@ import asyncio
 from datetime import date
 
 from bot.core.daily import PostRefresher
-from bot.core.models import ChannelSettings, Post
+from bot.core.models import ChannelSettings, MessageRef, Post, Reply
+from tests.conftest import Channel, member
 
 SETTINGS = ChannelSettings("test", "T", "C1", id=1)
 POST = Post(1, 1, date(2026, 11, 23), "efs-001", None, "m1", None)
@@ -63,3 +64,28 @@ async def test_settle_waits_for_the_edit_in_flight():
     quiz.release.set()
     await settled
     assert quiz.edits == [1]
+
+
+async def test_stopping_does_not_wait_forever_for_a_count_edit_the_platform_never_answers(core, caplog):
+    """SIGTERM flushes the answered-counts, within the drain bound: a platform that never answers an edit
+    (no timeout of its own) cannot keep the bot from stopping."""
+    channel = Channel(core)
+    await channel.say("/studybot post-now")
+    settings = await core.store.get_channel(channel.ref)
+    post = await core.store.latest_post(settings.id)
+    never = asyncio.Event()
+    edits: list[str] = []
+
+    async def edit_never_answered(message: MessageRef, reply: Reply) -> None:
+        edits.append(message.message_id)
+        await never.wait()
+
+    core.daily.platform.edit = edit_never_answered
+    question = core.library.bank.questions[post.question_id]
+    value = "+".join(str(i) for i in sorted(question.answer))
+    assert (await channel.click("answer", f"{post.id}:{value}", member(1))).kind == "result"
+    while not edits:  # the count edit is on its way, and will never come back
+        await asyncio.sleep(0)
+    await asyncio.wait_for(core.drain(timeout=0.2), 5)
+    assert "answered-counts" in caplog.text
+    assert await core.store.answer_count(post.id) == 1  # the answer itself was never in doubt

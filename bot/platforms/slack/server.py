@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_AGE_SECONDS = 300  # Slack's replay window for a signed request
+# How long stopping waits for requests still being read or acknowledged (their work is drained after, by
+# SlackBot.drain). aiohttp's default is a minute, and a connection accepted just as the listener closes,
+# or a client that never finishes its body, would hold SIGTERM that long.
+SHUTDOWN_SECONDS = 2.0
 
 
 def web_app(app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> web.Application:
@@ -79,7 +83,7 @@ class ListenError(Exception):
 
 
 async def serve_http(app: AsyncApp, signing_secret: str, host: str, port: int, stop: asyncio.Event) -> None:
-    runner = web.AppRunner(web_app(app, signing_secret), access_log=None)
+    runner = web.AppRunner(web_app(app, signing_secret), access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     try:
         try:
