@@ -20,6 +20,7 @@ shorter run: a settings change made through one process reaches the others' sche
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from collections import defaultdict
@@ -439,3 +440,50 @@ async def test_a_settings_change_through_one_process_reaches_the_others_within_1
     [posted] = await bots[2].core.store.post_dates(1)
     post = await bots[2].core.store.post_on(1, posted)
     assert post is not None and post.posted_at == datetime(2026, 10, 21, 10, 0, tzinfo=LONDON)
+
+
+class SlowEdits(SharedChannel):
+    """Edits of a daily post's answered count wait until `release` is set: a request still in flight."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        super().__init__(clock)
+        self.release = asyncio.Event()
+        self.holding = asyncio.Event()
+
+    async def edit(self, message: MessageRef, reply: Reply) -> None:
+        if reply.kind == "question" and not self.release.is_set():
+            self.holding.set()
+            await self.release.wait()
+        await super().edit(message, reply)
+
+
+@ENGINES
+async def test_an_answered_count_edit_from_another_process_never_undoes_the_reveal(world: Bots):
+    """A click through one process just before the close, its count edit still on its way while another
+    process closes the post and reveals it: the post's message ends revealed. (Only the closing process's
+    schedule is stepped, so the close is certainly the other's.)"""
+    clock = FixedClock(datetime(2026, 11, 23, 8, 0, tzinfo=SEOUL))
+    channel = SlowEdits(clock)
+    closing, clicked = await start(world, 2, channel, clock)
+    await set_up(closing, SEOUL_PLAN)
+    await run([closing], datetime(2026, 11, 23, 17, 59, 59, tzinfo=SEOUL))
+    [question] = channel.posts("question")
+    post_id = int(question.reply.buttons[0].value.partition(":")[0])
+    reply = await Channel(clicked.core, SEOUL_PLAN.ref).click("answer", f"{post_id}:0", Member("U9", "Member 9"))
+    assert reply.kind == "result"
+    await asyncio.wait_for(channel.holding.wait(), 5)  # the clicked process's count edit is on its way
+
+    await run_together([closing.runner], datetime(2026, 11, 23, 18, 0, 30, tzinfo=SEOUL))
+    assert channel.messages[question.message_id or ""].kind == "reveal"
+    channel.release.set()
+    await clicked.core.daily.refresher.flush()
+
+    assert channel.messages[question.message_id or ""].kind == "reveal"
+    # A later count edit through that process (its cache still holds the post as open) changes nothing.
+    settings = await clicked.core.store.get_channel(SEOUL_PLAN.ref)
+    post = await clicked.core.store.get_post(post_id)
+    assert settings is not None and post is not None
+    edits = len(channel.edits())
+    clicked.core.daily.refresher.touch(settings, post)
+    await clicked.core.daily.refresher.flush()
+    assert len(channel.edits()) == edits and channel.messages[question.message_id or ""].kind == "reveal"
