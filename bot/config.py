@@ -48,6 +48,7 @@ class Settings:
     reconcile_seconds: float
     settings_refresh_seconds: float
     sends_per_second: float
+    lease_seconds: float
     channel_defaults: ChannelSettings
     console_user: str
     console_language: Lang
@@ -161,6 +162,7 @@ def load_settings(
             reconcile_seconds=float(raw["schedule"]["reconcile_seconds"]),
             settings_refresh_seconds=float(raw["schedule"]["settings_refresh_seconds"]),
             sends_per_second=float(raw["schedule"]["sends_per_second"]),
+            lease_seconds=float(raw["schedule"]["lease_seconds"]),
             channel_defaults=_channel_defaults(raw["channel_defaults"]),
             console_user=str(raw["console"]["user"]),
             console_language=_language(raw["console"]["language"], "[console] language"),

@@ -62,16 +62,19 @@ class VirtualRunner:
         self._events: list[tuple[datetime, int, Callable[[], Awaitable[object]]]] = []
         self._seq = itertools.count()
         self.after_each: Callable[[], Awaitable[object]] | None = None
-        self.reconcile_every: float | None = None  # seconds; None: the reconciler does not run
-        self._reconciled: datetime | None = None
+        # The live scheduler's two interval jobs, in seconds of virtual time (None: not run), counted from
+        # the runner's start as APScheduler counts them from the scheduler's.
+        self.reconcile_every: float | None = None  # the reconciler: unfinished sends
+        self.refresh_every: float | None = None  # the refresh: settings saved by other processes
+        self._reconciled = self._refreshed = clock.now()
 
     def _next_reconcile(self, now: datetime) -> datetime | None:
         """The scheduler's reconciler runs every `reconcile_every` seconds of virtual time, when asked for."""
-        if self.reconcile_every is None:
-            return None
-        if self._reconciled is None:
-            self._reconciled = now
-        return self._reconciled + timedelta(seconds=self.reconcile_every)
+        return _next_pass(self._reconciled, self.reconcile_every, now)
+
+    def _next_refresh(self, now: datetime) -> datetime | None:
+        """The scheduler's settings refresh runs every `refresh_every` seconds of virtual time, when asked for."""
+        return _next_pass(self._refreshed, self.refresh_every, now)
 
     def at(self, moment: datetime, action: Callable[[], Awaitable[object]]) -> None:
         heapq.heappush(self._events, (moment.astimezone(UTC), next(self._seq), action))
@@ -84,7 +87,7 @@ class VirtualRunner:
         return known[1]
 
     def next_step(self, until: datetime) -> tuple[datetime, Callable[[], Awaitable[str | None]]] | None:
-        """The earliest thing due by `until` (a job, an event or a reconciler pass) and how to run it.
+        """The earliest thing due by `until` (a job, an event, a reconciler or refresh pass) and how to run it.
 
         Running it returns the job id when it was a scheduled job. Separate from `run_until` so that
         several processes sharing one clock can be stepped together (`run_together`).
@@ -98,10 +101,16 @@ class VirtualRunner:
                 due.append((fire.astimezone(UTC), KINDS.index(spec.kind), spec, fire))
         job = min(due, key=lambda d: (d[0], d[1]), default=None)
         event = self._events[0] if self._events and self._events[0][0] <= until else None
-        reconcile = self._next_reconcile(now)
         first = min((t for t in (job and job[0], event and event[0]) if t is not None), default=None)
-        if reconcile is not None and reconcile <= until and (first is None or reconcile < first):
-            return reconcile, lambda: self._reconcile(reconcile)
+        passes = [
+            (moment, run)
+            for moment, run in ((self._next_refresh(now), self._refresh), (self._next_reconcile(now), self._reconcile))
+            if moment is not None and moment <= until
+        ]
+        if passes:
+            moment, run = min(passes, key=lambda p: p[0])  # the refresh first when both are due at once
+            if first is None or moment < first:
+                return moment, lambda: run(moment)
         if job is not None and (event is None or job[0] <= event[0]):
             moment, _, spec, fire = job
             return moment, lambda: self._run_job(spec, fire)
@@ -112,6 +121,10 @@ class VirtualRunner:
     async def _reconcile(self, moment: datetime) -> None:
         self._reconciled = moment
         await self.scheduler.reconcile()
+
+    async def _refresh(self, moment: datetime) -> None:
+        self._refreshed = moment
+        await self.scheduler.refresh()
 
     async def _run_job(self, spec: JobSpec, fire: datetime) -> str:
         self._next[spec.id] = (spec, next_fire(spec.trigger, fire))
@@ -138,6 +151,14 @@ class VirtualRunner:
                 fired.append((found[0], job_id))
         self.clock.set(max(until.astimezone(UTC), self.clock.now()))
         return fired
+
+
+def _next_pass(last: datetime, every: float | None, now: datetime) -> datetime | None:
+    """An interval job's next run after `last`; runs the clock jumped over are not made up (coalesced)."""
+    if every is None:
+        return None
+    step = timedelta(seconds=every)
+    return last + step * max((now - last) // step, 1)
 
 
 async def run_together(runners: list[VirtualRunner], until: datetime) -> None:

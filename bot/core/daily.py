@@ -137,6 +137,7 @@ class Daily:
         self.rng = rng or random.Random()
         self.misses = misses
         self.refresher = PostRefresher(refresh_seconds, self)
+        self._closing: set[int] = set()  # posts this process is closing: it reveals them after their edits
 
     # --- the daily post ---------------------------------------------------------------------
 
@@ -188,16 +189,29 @@ class Daily:
         question = self.bank.questions.get(post.question_id)
         if question is None:
             return
+        # Another process may have closed the post (this one's cached post is still open): its reveal is
+        # claimed in the same commit as the close, and that record is read from the store itself.
+        if await self.store.outbox_get(f"reveal:{post.id}") is not None:
+            return
         count = await self.store.answer_count(post.id)
-        reply = self.views.daily_post(question, post, count, settings.language)
-        await self.platform.edit(MessageRef(settings.ref, post.message_id), reply)
+        message = MessageRef(settings.ref, post.message_id)
+        await self.platform.edit(message, self.views.daily_post(question, post, count, settings.language))
+        if post.id not in self._closing and await self.store.outbox_get(f"reveal:{post.id}") is not None:
+            # Closed while this edit was on its way, elsewhere: it may have landed over the reveal another
+            # process made. A reveal is an edit, safe to apply again, and the same from whichever process.
+            answers = await self.store.answers_to(post.id)
+            await self.platform.edit(message, self.views.reveal(question, post, answers, settings.language))
 
     async def close(self, settings: ChannelSettings, post: Post) -> bool:
         """Close a post to answers and reveal it; False when it was already closed."""
-        if not await self.store.close_post(post.id, self.clock.now(), reveal_window(self.clock.now())):
-            return False
-        # Closed in the store: no new count edit starts; one in flight must land before the reveal.
-        await self.refresher.settle(post.id)
+        self._closing.add(post.id)
+        try:
+            if not await self.store.close_post(post.id, self.clock.now(), reveal_window(self.clock.now())):
+                return False
+            # Closed in the store: no new count edit starts; one in flight must land before the reveal.
+            await self.refresher.settle(post.id)
+        finally:
+            self._closing.discard(post.id)
         await self.deliver_reveal(settings, post.id)
         return True
 

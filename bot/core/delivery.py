@@ -36,9 +36,18 @@ RETRY_DELAYS = (5.0, 30.0, 120.0)  # seconds between attempts while the platform
 Sleep = Callable[[float], Awaitable[object]]
 
 
+def this_machine() -> str:
+    """Where this process's PID means something: the host name and, where the system shows it, the PID
+    namespace: containers on the host's network share its host name, not its PIDs."""
+    try:
+        return f"{socket.gethostname()}/{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return socket.gethostname()
+
+
 def process_owner() -> str:
     """Who holds a lease: this process, distinct from every other (and from a restart of itself)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{this_machine()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def died(owner: str | None) -> bool:
@@ -47,7 +56,7 @@ def died(owner: str | None) -> bool:
         return False
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+    if host != this_machine() or not pid_text.isdigit() or int(pid_text) == os.getpid():
         return False
     try:
         os.kill(int(pid_text), 0)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import Library
 from bot.config import Settings
+from tests.contract.conftest import database  # noqa: F401  (a new database of a given engine, PostgreSQL included)
 from tests.fakes.bots import Bots
 from tests.integration.discord_harness import (  # noqa: F401
     discord_bot,
