@@ -60,7 +60,7 @@ def emit(
 def _round(value: float) -> float:
     if value == 0 or not math.isfinite(value):
         return value
-    digits = max(0, 3 - int(math.floor(math.log10(abs(value)))))
+    digits = max(0, 3 - math.floor(math.log10(abs(value))))
     return round(value, digits)
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from fsrs import Card
 
 from bench.common import progress
-from bot.core.choices import encode_choice
+from bot.core.choices import choice_options, encode_choice
 from bot.core.content import QuestionBank
 from bot.core.models import ChannelSettings
 from bot.core.periods import month_start, week_start
@@ -63,6 +63,7 @@ class Shape:
     skew: float = 0.8  # channel c's share ~ 1/(c+1)^skew; 0: equal channels
     days: int = 365
     weekdays_only: bool = True
+    open_last: bool = True  # the last day's post is still open (else every post was closed and revealed)
     seed: int = 1
     posting_days: list[date] = field(default_factory=list)
 
@@ -135,7 +136,7 @@ def days_of(
     rng = random.Random(shape.seed + 1)
     post_id = 0
     for n, day in enumerate(shape.posting_days):
-        last = day == shape.end
+        last = shape.open_last and day == shape.end
         posts: list[PostRow] = []
         answers: list[AnswerRow] = []
         periods: list[tuple[int, str, str]] = []
@@ -146,7 +147,7 @@ def days_of(
             post_id += 1
             question = bank.questions[channel.questions[n % len(channel.questions)]]
             right = encode_choice(question.answer)
-            wrong = [encode_choice(frozenset({i})) for i in range(len(question.choices)) if i not in question.answer]
+            wrong = [encode_choice(o) for o in choice_options(question) if o != question.answer]
             clicks = []
             for j, p in enumerate(channel.participation):
                 if rng.random() < p:
