@@ -173,6 +173,7 @@ def report(engine: str, processes: int, result: Fanout, days: int, build_s: floa
         channels_twice=stats["channels_twice"],
         sent_records=result.sent_records,
         platform_429s=stats["limited"],
+        posts_per_process=stats.get("posts_per_process"),
         first_post_after_s=stats["first_post_s"],
         platform_calls=stats["calls"],
         sends_per_second_each=RATE / processes,

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import time
 from collections import Counter
@@ -46,6 +47,7 @@ class Limits:
         self.by_key: dict[str, str] = {}
         self.per_key: Counter[str] = Counter()
         self.per_channel: Counter[str] = Counter()
+        self.per_sender: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.limited = 0
         self.first: float | None = None
@@ -93,6 +95,7 @@ def make_app(limits: Limits) -> web.Application:
                     limits.per_key[key] += 1
                 if kind == "post":
                     limits.per_channel[body["channel"]] += 1
+                    limits.per_sender[request.headers.get("X-Sender", "?")] += 1
                 now = time.time()
                 limits.first = now if limits.first is None else limits.first
                 limits.last = now
@@ -117,6 +120,7 @@ def make_app(limits: Limits) -> web.Application:
                 "first": limits.first,
                 "last": limits.last,
                 "max_in_flight": limits.max_in_flight,
+                "posts_per_process": sorted(limits.per_sender.values(), reverse=True),
             }
         )
 
@@ -156,7 +160,8 @@ class HttpPlatform:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         retry_after = 1.0
         for _ in range(RETRIES + 1):
-            async with self._session.post(f"{self.base}{path}", json=payload) as response:
+            sender = {"X-Sender": str(os.getpid())}
+            async with self._session.post(f"{self.base}{path}", json=payload, headers=sender) as response:
                 body = await response.json()
                 if response.status == 429:
                     self.limited += 1
