@@ -63,10 +63,7 @@ async def weekly_insights(
     weakest domain of the week's questions."""
     if channel.id is None:
         return ()
-    this_rows = await store.board(channel.id, "week", monday, -1)
-    last_rows = await store.board(channel.id, "week", monday - timedelta(weeks=1), -1)
+    improved = await store.most_improved(channel.id, monday)
     posts = await store.week_posts(channel.id, monday, monday + timedelta(weeks=1))
     tallies = [(post.question_id, answered, correct) for post, answered, correct in posts]
-    return insight_fields(
-        views, most_improved(this_rows, last_rows), weakest_domain(tallies, views.bank, channel.exam), lang
-    )
+    return insight_fields(views, improved, weakest_domain(tallies, views.bank, channel.exam), lang)

@@ -237,6 +237,11 @@ class Store(Protocol):
         self, channel_key: int, period: str, start: date | None, user_id: str
     ) -> tuple[int, BoardRow] | None: ...
 
+    async def most_improved(self, channel_key: int, monday: date) -> tuple[BoardRow, int] | None:
+        """The member of the week of `monday` with the largest rise in points over the week before (among
+        members who answered in both), and the rise; ties: more points this week, then name. None if nobody rose."""
+        ...
+
     async def correct_dates(self, channel_key: int, user_id: str) -> list[date]:
         """Local dates of the channel's posts this user answered correctly."""
         ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from bot.core.models import BoardRow, QuestionTally
 from bot.store.engine import Engine
@@ -61,6 +61,29 @@ class Boards:
         )
         row = BoardRow(user_id, name, int(points), int(correct), int(answered))
         return int(ahead[0][0]) + 1, row
+
+    async def most_improved(self, channel_key: int, monday: date) -> tuple[BoardRow, int] | None:
+        """The member whose week of `monday` rose most in points over the week before (both weeks answered);
+        ties: more points this week, then name. One indexed join, not two whole boards read out."""
+        rows = await self.engine.read(
+            """
+            SELECT b.user_id, COALESCE(u.name, b.user_id) AS name, b.points, b.correct, b.answered,
+                   b.points - p.points AS rise
+            FROM board_totals b
+            JOIN board_totals p ON p.channel_key = b.channel_key AND p.period = 'week' AND p.period_start = ?
+                 AND p.user_id = b.user_id
+            JOIN channels c ON c.id = b.channel_key
+            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = b.user_id
+            WHERE b.channel_key = ? AND b.period = 'week' AND b.period_start = ? AND b.points > p.points
+            ORDER BY rise DESC, b.points DESC, name
+            LIMIT 1
+            """,
+            ((monday - timedelta(weeks=1)).isoformat(), channel_key, monday.isoformat()),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return BoardRow(r[0], r[1], int(r[2]), int(r[3]), int(r[4])), int(r[5])
 
     async def correct_dates(self, channel_key: int, user_id: str) -> list[date]:
         rows = await self.engine.read(

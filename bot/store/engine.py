@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Row = Any  # sqlite3.Row or asyncpg.Record: both index by position and by column name
 CLOSE_SECONDS = 30.0  # how long close() waits for the writes already accepted
+BATCH_ATTEMPTS = 3  # a batch the database ended for a conflict with another process runs again, this often
 
 
 class Tx(Protocol):
@@ -138,20 +139,34 @@ class Writer:
 
     async def _commit(self, batch: list[_Job]) -> None:
         results: list[tuple[asyncio.Future[Any], Any]] = []
-        tx: Tx | None = None
-        try:
-            tx = await self._begin()
-            results = await self._run(tx, batch)
-            await self._end(tx, True)
-        except Exception as exc:  # nothing of the batch was committed: every waiter hears of it
-            log.error("a %s write batch of %d failed: %s", self.name, len(batch), exc)
-            if tx is not None:
-                try:
-                    await self._end(tx, False)
-                except Exception as rollback_error:  # the writer must live on: later writes still come
-                    log.error("the %s rollback failed too: %s", self.name, rollback_error)
-            error = exc if isinstance(exc, StoreError) else StoreError(f"could not save to the database: {exc}")
-            results = [(job.future, error) for job in batch]
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
+            tx: Tx | None = None
+            try:
+                tx = await self._begin()
+                results = await self._run(tx, batch)
+                await self._end(tx, True)
+                break
+            except Exception as exc:  # nothing of the batch was committed
+                if tx is not None:
+                    try:
+                        await self._end(tx, False)
+                    except Exception as rollback_error:  # the writer must live on: later writes still come
+                        log.error("the %s rollback failed too: %s", self.name, rollback_error)
+                if conflict(exc) and len(batch) > 1:
+                    # Another process's transaction and this one waited for each other (a deadlock: two
+                    # batches taking the same rows in another order) and the database ended this one. Nobody
+                    # was answered yet: the jobs run again, one transaction each, which cannot meet that way.
+                    log.warning("a %s write batch of %d met another process's (%s); its jobs run again one by one",
+                                self.name, len(batch), str(exc).splitlines()[0])  # fmt: skip
+                    for job in batch:
+                        await self._commit([job])
+                    return
+                if conflict(exc) and attempt < BATCH_ATTEMPTS:
+                    continue
+                log.error("a %s write batch of %d failed: %s", self.name, len(batch), exc)
+                error = exc if isinstance(exc, StoreError) else StoreError(f"could not save to the database: {exc}")
+                results = [(job.future, error) for job in batch]
+                break
         for future, outcome in results:
             if future.done():
                 continue
@@ -195,6 +210,13 @@ class Writer:
             return StoreError(f"could not save to the database: {exc}")
         await tx.execute("RELEASE SAVEPOINT job")
         return result
+
+
+def conflict(exc: BaseException) -> bool:
+    """The database ended the transaction for another's sake (a deadlock, a serialization failure): the same
+    work can simply run again. Not a refusal of one job: the whole transaction is gone."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"DeadlockDetectedError", "SerializationError"})
 
 
 def refusal(exc: BaseException) -> bool:
