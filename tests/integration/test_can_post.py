@@ -20,7 +20,7 @@ from tests.fakes.discord_payloads import (
     custom_ids,
     ephemeral,
 )
-from tests.fakes.slack import text_of
+from tests.fakes.slack_driver import text_of
 from tests.integration.discord_harness import RunningBot
 from tests.integration.slack_harness import ADMIN, SlackWorld
 from tests.integration.slack_harness import CHANNEL as SLACK_CHANNEL

@@ -152,7 +152,9 @@ async def test_a_kill_after_the_console_printed_the_post_but_before_it_was_recor
     results = (CATALOG.t("en", "quiz.correct_points", points=0).split("+")[0], CATALOG.t("en", "quiz.wrong_daily"))
     await second.wait_for(re.compile("|".join(re.escape(r) for r in results)), after=mark)
     mark = len(second.shown)
-    await second.type("/answer 2")
+    post = BUTTONS.search(second.shown)  # the daily post's message number (its answer reply has buttons too)
+    assert post is not None
+    await second.type(f"/answer #{post[1]} 2")
     await second.wait_for(CATALOG.t("en", "quiz.already", picked="").split("(")[0], after=mark)
     await second.type("/quit")
     assert await second.wait() == 0, log.read_text()

@@ -29,7 +29,8 @@ import aiohttp
 import pytest
 
 from bot.store import is_postgres
-from tests.fakes.slack import FakeSlack, Message, SlackDriver
+from tests.fakes.slack import FakeSlack, Message
+from tests.fakes.slack_driver import SlackDriver
 from tests.integration.crash_harness import Studybot, write_config
 
 SECRET = "takeover-signing-secret"
