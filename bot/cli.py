@@ -90,8 +90,10 @@ def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     copy.add_argument("--from", dest="source", metavar="URL", required=True, help="a SQLite path or postgresql://...")
     copy.add_argument("--to", dest="target", metavar="URL", required=True, help="an empty database, the same forms")
+    _add_noise(copy)
     copy.set_defaults(func=_db_copy)
     check = db_sub.add_parser("check", help="integrity, schema version, rows per table, pending outbox, open reports")
+    _add_noise(check)
     check.add_argument("--config", metavar="PATH", help="a TOML file laid over config/default.toml")
     check.add_argument("--db", metavar="URL", help="a SQLite path or postgresql://... (default: the configured one)")
     check.add_argument("--json", action="store_true")
@@ -153,7 +155,16 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _add_noise(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """-v / -q before the command or after it (`studybot console -q`): a subcommand's copy only sets them
+    when given, so it never undoes the main parser's."""
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", default=default, help="log debug messages")
+    noise.add_argument("-q", "--quiet", action="store_true", default=default, help="log only warnings and errors")
+
+
 def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
+    _add_noise(parser)
     parser.add_argument("--config", metavar="PATH", help="a TOML file laid over config/default.toml")
     if db:
         parser.add_argument("--db", metavar="PATH", help="the SQLite database (default: data/studybot.db)")
@@ -162,9 +173,7 @@ def _add_common(parser: argparse.ArgumentParser, *, db: bool) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studybot", description="An AWS certification study bot")
     parser.add_argument("--version", action="version", version=f"studybot {version()}")
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    noise.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    _add_noise(parser, default=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
     console = sub.add_parser("console", help="a channel in this terminal (no tokens needed)")
@@ -234,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     slack_tools = sub.add_parser("slack", help="Slack helpers")
     slack_sub = slack_tools.add_subparsers(dest="slack_command", required=True)
     manifest = slack_sub.add_parser("manifest", help="print the Slack app manifest (config/slack-manifest.yaml)")
+    _add_noise(manifest)
     manifest.set_defaults(func=_slack_manifest)
     return parser
 

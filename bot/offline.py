@@ -92,7 +92,7 @@ def content_check(settings: Settings, out: TextIO, *, as_json: bool, db_given: b
         print(json.dumps({**found, **bank.stats()}, ensure_ascii=False), file=out)
     elif not faults:
         stats = bank.stats()
-        reported = f"; {len(warnings)} questions with open reports (warnings above)" if warnings else ""
+        reported = f"; {_count(len(warnings), 'question')} with open reports (warnings above)" if warnings else ""
         print(f"ok: {stats['topics']} topics, {stats['questions']} questions{reported}", file=out)
     return 1 if faults else 0
 
@@ -121,8 +121,8 @@ def content_reports(settings: Settings, out: TextIO, *, every: bool, as_json: bo
             file=out,
         )
     questions = len({r.question_id for r in reports})
-    kind = "reports" if every else "open reports"
-    print(f"{len(reports)} {kind} on {questions} questions", file=sys.stderr)
+    kind = "report" if every else "open report"
+    print(f"{_count(len(reports), kind)} on {_count(questions, 'question')}", file=sys.stderr)
     return 0
 
 
@@ -194,3 +194,7 @@ def slack_manifest(out: TextIO) -> int:
     catalog = Catalog.load()
     out.write(manifest(lambda key: catalog.t("en", key)))
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -45,3 +45,30 @@ def test_quiet_is_warnings_only(levels):
     assert logging.getLogger("bot.app").isEnabledFor(logging.WARNING)
     for name in SDK_LOGGERS:
         assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+
+
+@pytest.mark.parametrize(
+    ("argv", "verbose", "quiet"),
+    [
+        (["-q", "console"], False, True),
+        (["console", "-q"], False, True),
+        (["console", "--verbose"], True, False),
+        (["-v", "content", "check"], True, False),
+        (["content", "check"], False, False),
+        (["db", "check", "-q"], False, True),
+        (["slack", "manifest", "-q"], False, True),
+    ],
+)
+def test_quiet_and_verbose_work_before_or_after_the_command(argv, verbose, quiet):
+    from bot.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert (args.verbose, args.quiet) == (verbose, quiet)
+
+
+def test_quiet_and_verbose_together_are_refused(capsys):
+    from bot.cli import build_parser
+
+    with pytest.raises(SystemExit) as refused:
+        build_parser().parse_args(["console", "-q", "-v"])
+    assert refused.value.code == 2 and "not allowed with" in capsys.readouterr().err
