@@ -78,13 +78,19 @@ class Views:
             )
         return tuple(buttons)
 
+    def _domain(self, question: Question, lang: Lang) -> str:
+        """The exam domain the question belongs to: a CLF-C02-only question shows its CLF-C02 domain."""
+        if question.clf_domain and "SAA-C03" not in question.exams:
+            return self.t(lang, f"clf_domain.{question.clf_domain}")
+        return self.t(lang, f"domain.{question.domain}")
+
     def _meta(self, question: Question, lang: Lang) -> str:
         topic = self.bank.topics.get(question.topic)
         return self.t(
             lang,
             "quiz.meta",
             topic=topic.name if topic else question.topic,
-            domain=self.t(lang, f"domain.{question.domain}"),
+            domain=self._domain(question, lang),
             level=question.level,
             exams=", ".join(question.exams),
         )

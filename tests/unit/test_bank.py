@@ -98,3 +98,14 @@ def test_both_exam_guides_are_covered_in_their_domain_weights(bank):
         for domain, weight in weights.items():
             assert abs(100 * domains[domain]["share"] - weight) <= 5, (exam, domain, domains[domain])
     assert stats["scenario_share"] >= 0.4
+
+
+def test_a_question_shows_the_domain_of_its_exam(bank):
+    from bot.core.i18n import Catalog
+    from bot.core.views import Views
+
+    views = Views(Catalog.load(), bank)
+    clf_only = next(q for q in bank.questions.values() if q.exams == ("CLF-C02",) and q.clf_domain == "concepts")
+    both = next(q for q in bank.questions.values() if "SAA-C03" in q.exams and q.domain == "resilient")
+    assert "Cloud concepts" in views.practice_question(clf_only, "en").footer
+    assert "Resilient architectures" in views.practice_question(both, "en").footer
