@@ -63,8 +63,10 @@ async def test_a_database_of_a_newer_studybot_is_refused_clearly(database, opene
 async def test_processes_starting_together_migrate_once(database, opener):
     import asyncio
 
-    stores = await asyncio.gather(*(opener() for _ in range(4)))
+    opened = await asyncio.gather(*(opener() for _ in range(4)), return_exceptions=True)
+    stores = [s for s in opened if not isinstance(s, BaseException)]
     try:
+        assert stores == opened, [s for s in opened if isinstance(s, BaseException)]
         assert {await s.schema_version() for s in stores} == {latest(database)}
     finally:
         for store in stores:

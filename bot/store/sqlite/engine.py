@@ -7,8 +7,11 @@ for both, since a second would be another, empty database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -22,6 +25,7 @@ from bot.store.engine import BatchGroup, Row, Tx, Writer
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+BUSY_TIMEOUT_MS = 5000
 
 
 def load_migrations() -> list[tuple[int, str, str]]:
@@ -123,7 +127,7 @@ class SqliteEngine:
                 reader = await _connect(path, synchronous)
             engine = cls(path, writer, reader)
             await engine._migrate()
-            await writer.execute("PRAGMA optimize=0x10002")  # statistics the planner needs, cheaply
+            await _optimize(writer)
         except BaseException:
             for conn in {id(writer): writer, id(reader): reader}.values():
                 await conn.close()
@@ -248,11 +252,39 @@ async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
         raise StoreError(f"cannot open database {path}: {exc}") from None
     conn.row_factory = sqlite3.Row
     try:
-        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await _switch_to_wal(conn)
         await conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
     except sqlite3.Error as exc:
         await conn.close()
         raise StoreError(f"cannot use database {path}: {exc}") from None
     return conn
+
+
+async def _switch_to_wal(conn: aiosqlite.Connection) -> None:
+    # Switching a fresh file to WAL needs an exclusive lock, and SQLite answers
+    # "database is locked" at once, without its busy handler, when another
+    # process opening the same file holds a shared lock: so several studybot
+    # processes started together retry here instead of failing.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.01 + random.random() * 0.04)
+
+
+async def _optimize(conn: aiosqlite.Connection) -> None:
+    """The statistics the planner needs, cheaply. Inside BEGIN IMMEDIATE, so that a process
+    opening the file at the same moment makes this one wait instead of failing at once."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute("PRAGMA optimize=0x10002")
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
