@@ -2,7 +2,8 @@
 with latency and a rate limit; then resident memory of the process with every channel scheduled.
 
 Ours: whole studybot processes (`bench.fanout_worker`: build_core, the live APScheduler with 3,000 jobs,
-Delivery with the per-process send limit `[schedule] sends_per_second` = platform rate / processes)
+Delivery with the send rate all processes share through the database: `[schedule] sends_per_second` =
+the platform's rate, `send_burst` = its burst)
 and one fake platform server they all call (`bench.fake_platform`: 50-150 ms a call, a token bucket of
 50 calls a second with a burst of 50, 429 with retry_after past it). Every channel's post time is the
 same upcoming minute; the processes start before it and APScheduler fires the jobs. Time runs from that
@@ -110,7 +111,7 @@ async def fanout(url: str, platform_url: str, processes: int, logs: Path) -> Fan
     for n in range(processes):
         log = open(logs / f"worker-{processes}-{n}.log", "w")  # noqa: SIM115 - closed below
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.fanout_worker", url, platform_url, str(RATE / processes), str(CHANNELS),
+            sys.executable, "-m", "bench.fanout_worker", url, platform_url, str(RATE), str(int(BURST)), str(CHANNELS),
             stdout=asyncio.subprocess.PIPE, stderr=log, cwd=ROOT, env=env,
         )  # fmt: skip
         workers.append((proc, log))
@@ -176,7 +177,8 @@ def report(engine: str, processes: int, result: Fanout, days: int, build_s: floa
         posts_per_process=stats.get("posts_per_process"),
         first_post_after_s=stats["first_post_s"],
         platform_calls=stats["calls"],
-        sends_per_second_each=RATE / processes,
+        sends_per_second_shared=RATE,
+        send_burst=int(BURST),
         history_days=days,
         scheduled_live=result.ready_in_time,
         dataset_build_s=build_s,

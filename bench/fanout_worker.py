@@ -1,9 +1,9 @@
-"""One studybot process for the fan-out bench: `python -m bench.fanout_worker DB PLATFORM_URL RATE EXPECTED`.
+"""One studybot process for the fan-out bench: `python -m bench.fanout_worker DB PLATFORM_URL RATE BURST EXPECTED`.
 
-The real composition (build_core, the live APScheduler with every channel's jobs, Delivery with its
-per-process send limit) over the fake HTTP platform. Prints {"ready", rss_mb, jobs} once scheduled, then
-waits until the platform has received EXPECTED posts (or a time limit), lingers a few seconds (a
-second send would show), prints {"done", rss_mb, limited} and stops in order.
+The real composition (build_core, the live APScheduler with every channel's jobs, Delivery with the
+send rate every process shares through the database) over the fake HTTP platform. Prints {"ready",
+rss_mb, jobs} once scheduled, then waits until the platform has received EXPECTED posts (or a time
+limit), lingers a few seconds (a second send would show), prints {"done", rss_mb, limited} and stops in order.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from bot.config import load_settings
 LIMIT_SECONDS = 300.0
 
 
-async def main(db: str, platform_url: str, rate: float, expected: int) -> None:
+async def main(db: str, platform_url: str, rate: float, burst: int, expected: int) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    settings = replace(load_settings(env={}), db_path=db, sends_per_second=rate)
+    settings = replace(load_settings(env={}), db_path=db, sends_per_second=rate, send_burst=burst)
     platform = HttpPlatform(platform_url)
     core = await build_core(settings, platform)
     await core.start()
@@ -49,4 +49,4 @@ async def main(db: str, platform_url: str, rate: float, expected: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])))
+    asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])))

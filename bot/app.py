@@ -116,6 +116,7 @@ async def build_core(
         clock=clock,
         sleep=sleep,
         sends_per_second=settings.sends_per_second,
+        send_burst=settings.send_burst,
         lease_seconds=settings.lease_seconds,
     )
     daily = Daily(

@@ -49,6 +49,7 @@ class Settings:
     settings_refresh_seconds: float
     sends_per_second: float
     lease_seconds: float
+    send_burst: int
     channel_defaults: ChannelSettings
     console_user: str
     console_language: Lang
@@ -141,6 +142,13 @@ def _language(value: object, where: str) -> Lang:
         raise ConfigError(f"{where} is {value!r}: use ko or en") from None
 
 
+def _at_least(section: dict[str, Any], key: str, low: float) -> float:
+    value = float(section[key])
+    if value < low:
+        raise ConfigError(f"[schedule] {key} is {section[key]!r}: use a number of at least {low:g}")
+    return value
+
+
 def load_settings(
     config_path: str | Path | None = None, env: dict[str, str] | None = None, db_path: str | None = None
 ) -> Settings:
@@ -161,7 +169,8 @@ def load_settings(
             grace_minutes=int(raw["schedule"]["grace_minutes"]),
             reconcile_seconds=float(raw["schedule"]["reconcile_seconds"]),
             settings_refresh_seconds=float(raw["schedule"]["settings_refresh_seconds"]),
-            sends_per_second=float(raw["schedule"]["sends_per_second"]),
+            sends_per_second=_at_least(raw["schedule"], "sends_per_second", 0.0),
+            send_burst=int(_at_least(raw["schedule"], "send_burst", 1)),
             lease_seconds=float(raw["schedule"]["lease_seconds"]),
             channel_defaults=_channel_defaults(raw["channel_defaults"]),
             console_user=str(raw["console"]["user"]),

@@ -37,6 +37,9 @@ POST, CLOSE, BOARD = "post", "close", "board"
 KINDS = (CLOSE, BOARD, POST)  # also the order of jobs due at the same instant: reveal, board, post
 RECONCILE_SECONDS = 180.0
 REFRESH_SECONDS = 15.0
+# Jobs of many channels due the same minute run this many at a time: all at once, each channel's reads
+# would queue behind every other channel's before the first send, and the send rate's burst would wait.
+JOBS_AT_ONCE = 64
 
 
 # --- triggers and fire times ----------------------------------------------------------------
@@ -123,6 +126,7 @@ class Scheduler:
         self._tasks: set[asyncio.Future[None]] = set()  # background work and running jobs
         self._version = 0
         self._stopping = False
+        self._jobs_at_once = asyncio.Semaphore(JOBS_AT_ONCE)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -239,7 +243,8 @@ class Scheduler:
 
     async def _run_live_job(self, kind: str, ref: ChannelRef) -> None:
         self._track()  # shutdown waits for it
-        await self.run_job(kind, ref)
+        async with self._jobs_at_once:
+            await self.run_job(kind, ref)
 
     async def _tracked_reconcile(self) -> None:
         self._track()

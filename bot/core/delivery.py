@@ -17,7 +17,6 @@ import asyncio
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -95,27 +94,27 @@ def label(settings: ChannelSettings) -> str:
     return f"{settings.platform}:{settings.channel_id}"
 
 
-class SendLimiter:
-    """At most `rate` sends a second from this process (0: no limit). A platform's limit belongs to the
-    bot's token, not to the process: N processes sharing a token are each given 1/N of it
-    (`[schedule] sends_per_second`), so together they stay under it and a fan-out never meets 429s."""
+class SendRate:
+    """Scheduled sends spaced to the platform's limit, which belongs to the bot's token, not to a
+    process: every process on the database takes its turn from one bucket kept in the store
+    (`Store.send_slot`), `rate` sends a second with `burst` at once after a quiet spell
+    (`[schedule] sends_per_second`, `send_burst`; rate 0: no limit). So N processes together send
+    as fast as one may, and a fan-out never meets 429s."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] | None = None, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, store: Store, clock: Clock, sleep: Sleep, rate: float, burst: int) -> None:
+        self.store = store
+        self.clock = clock
+        self.sleep = sleep
         self.rate = rate
-        self._clock = clock or time.monotonic
-        self._sleep = sleep
-        self._next = 0.0
-        self._lock = asyncio.Lock()
+        self.burst = max(1, burst)
 
-    async def wait(self) -> None:
+    async def wait(self, platform: str) -> None:
         if self.rate <= 0:
             return
-        async with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + 1.0 / self.rate
-        if start > now:
-            await self._sleep(start - now)
+        slot = await self.store.send_slot(platform, self.clock.now(), self.rate, self.burst)
+        delay = (slot - self.clock.now()).total_seconds()
+        if delay > 0:
+            await self.sleep(delay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +137,7 @@ class Delivery:
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         sleep: Sleep = asyncio.sleep,
         sends_per_second: float = 0.0,
+        send_burst: int = 1,
     ) -> None:
         self.store = store
         self.platform = platform
@@ -148,7 +148,7 @@ class Delivery:
         self.lease = timedelta(seconds=lease_seconds)
         self.retry_delays = retry_delays
         self.sleep = sleep
-        self.limiter = SendLimiter(sends_per_second)
+        self.send_rate = SendRate(store, clock, sleep, sends_per_second, send_burst)
 
     async def deliver(self, record: OutboxRecord, settings: ChannelSettings) -> Outcome:
         """Bring one record to an end (or leave it to the reconciler when the platform keeps failing)."""
@@ -167,7 +167,7 @@ class Delivery:
             if dead:
                 log.info("took over %s from %s, which is no longer running", record.key, dead)
             try:
-                await self.limiter.wait()
+                await self.send_rate.wait(settings.platform)
                 outcome = await self._attempt(before, settings)
             except PlatformRefused as exc:
                 await self.store.outbox_end(record.id, "failed", self.clock.now(), str(exc))

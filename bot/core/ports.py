@@ -192,6 +192,11 @@ class Store(Protocol):
         """Done: the platform confirmed `message_id` (a daily post's message is recorded on the post)."""
         ...
 
+    async def send_slot(self, name: str, now: datetime, rate: float, burst: int) -> datetime:
+        """The moment the next send under `name` may start, shared by every process on the database: a
+        token bucket of `rate` sends a second that lets `burst` go at once after a quiet spell."""
+        ...
+
     async def outbox_unlease(
         self, record_id: int, owner: str, now: datetime, error: str, *, outcome_unknown: bool = False
     ) -> None:

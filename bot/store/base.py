@@ -7,6 +7,7 @@ from bot.store.boards import Boards
 from bot.store.channels import Channels
 from bot.store.engine import Engine
 from bot.store.posts import Posts
+from bot.store.sendrate import SendRates
 from bot.store.study import Study
 
 TABLES = (
@@ -26,7 +27,7 @@ TABLES = (
 )
 
 
-class SqlStore(Channels, Posts, Answers, Boards, Study):
+class SqlStore(Channels, Posts, Answers, Boards, Study, SendRates):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._init_channels()

@@ -64,10 +64,13 @@ class Engine(Protocol):
 @dataclass(frozen=True)
 class BatchGroup:
     """Jobs of one kind that run together, in one statement or a few, instead of one savepoint each
-    (a burst of answers to the same post). `run(tx, items)` returns one result (or exception) per item."""
+    (a burst of answers to the same post). `run(tx, items)` returns one result (or exception) per item.
+    `last`: after every other job of the batch, for a row every process takes (the shared send rate), so
+    that its lock is held only until the COMMIT."""
 
     name: str
     run: Callable[[Tx, list[Any]], Awaitable[list[Any]]]
+    last: bool = False
 
 
 @dataclass
@@ -183,7 +186,7 @@ class Writer:
                 groups.setdefault(job.group.name, []).append(job)
                 continue
             results.append((job.future, await self._isolated(tx, partial(job.work, tx))))
-        for jobs in groups.values():
+        for jobs in sorted(groups.values(), key=lambda jobs: bool(jobs[0].group and jobs[0].group.last)):
             group = jobs[0].group
             assert group is not None
             outcome = await self._isolated(tx, partial(group.run, tx, [j.work for j in jobs]))

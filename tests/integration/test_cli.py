@@ -97,3 +97,16 @@ def test_config_layers_default_file_then_environment(tmp_path):
         load_settings(local, env={})
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "missing.toml", env={})
+
+
+def test_a_send_rate_below_its_floor_is_refused_by_name(tmp_path):
+    local = tmp_path / "local.toml"
+    local.write_text("[schedule]\nsends_per_second = 25\nsend_burst = 5\n")
+    settings = load_settings(local, env={})
+    assert (settings.sends_per_second, settings.send_burst) == (25.0, 5)
+    local.write_text("[schedule]\nsend_burst = 0\n")
+    with pytest.raises(ConfigError, match=r"\[schedule\] send_burst is 0: use a number of at least 1"):
+        load_settings(local, env={})
+    local.write_text("[schedule]\nsends_per_second = -1\n")
+    with pytest.raises(ConfigError, match=r"sends_per_second is -1"):
+        load_settings(local, env={})

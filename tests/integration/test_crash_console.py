@@ -9,7 +9,7 @@ it prints the same question again (the same post, the same question, the same bu
 console's whole "exactly once": one post in the database, one answer per member; the screen may show
 the question twice. (On Discord and Slack the restart finds the message instead: test_crash_*.py.)
 
-How the kill finds its moment: `[schedule] sends_per_second` spaces this process's sends, so a daily
+How the kill finds its moment: `[schedule] sends_per_second` (burst 1) spaces the bot's sends, so a daily
 post right after the weekly board is leased, then waits its turn before it prints. The test takes the
 write lock during that wait; the post prints, and its "sent" blocks on the lock.
 """
@@ -104,7 +104,7 @@ def question_of(shown: str) -> str:
 
 async def test_a_kill_after_the_console_printed_the_post_but_before_it_was_recorded(tmp_path: Path):
     db = tmp_path / "bot.db"
-    config = write_config(tmp_path, schedule={"sends_per_second": 0.5})  # sends 2 s apart in one process
+    config = write_config(tmp_path, schedule={"sends_per_second": 0.5, "send_burst": 1})  # sends 2 s apart
     log = tmp_path / "console.log"
     now = datetime.now(UTC)
     assert now.hour < 23 or now.minute < 55, "too close to midnight UTC for this test"
