@@ -46,8 +46,10 @@ class Engine(Protocol):
 
     async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
-    async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
-        """Run `work` in the next write transaction; its result once committed."""
+    async def write(self, work: Callable[[Tx], Awaitable[T]], *, order: tuple[Any, ...] | None = None) -> T:
+        """Run `work` in the next write transaction; its result once committed. Jobs with an `order` run
+        sorted by it, after the others: the rows several processes race for (claims of the same posts,
+        the same reveals) are then locked in one order everywhere, so two batches cannot deadlock."""
         ...
 
     async def write_in(self, group: BatchGroup, item: Any) -> Any:
@@ -78,6 +80,7 @@ class _Job:
     work: Any  # an item of a group, or a callable(tx) for a lone job
     future: asyncio.Future[Any] = field(repr=False)
     group: BatchGroup | None = None
+    order: tuple[Any, ...] | None = None
 
 
 class Writer:
@@ -94,11 +97,11 @@ class Writer:
         self._begin, self._end = begin, end
         self._task = asyncio.create_task(self._loop(), name=f"studybot-{self.name}-writer")
 
-    async def submit(self, work: Any, group: BatchGroup | None = None) -> Any:
+    async def submit(self, work: Any, group: BatchGroup | None = None, order: tuple[Any, ...] | None = None) -> Any:
         if self._closing or self._task is None or self._task.done():
             raise StoreError("the database is closed")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(work, future, group))
+        self._queue.put_nowait(_Job(work, future, group, order))
         return await future
 
     async def close(self) -> None:
@@ -181,10 +184,15 @@ class Writer:
     async def _run(self, tx: Tx, batch: list[_Job]) -> list[tuple[asyncio.Future[Any], Any]]:
         results: list[tuple[asyncio.Future[Any], Any]] = []
         groups: dict[str, list[_Job]] = {}
+        ordered: list[_Job] = []
         for job in batch:
             if job.group is not None:
                 groups.setdefault(job.group.name, []).append(job)
-                continue
+            elif job.order is not None:
+                ordered.append(job)
+            else:
+                results.append((job.future, await self._isolated(tx, partial(job.work, tx))))
+        for job in sorted(ordered, key=lambda job: job.order or ()):
             results.append((job.future, await self._isolated(tx, partial(job.work, tx))))
         for jobs in sorted(groups.values(), key=lambda jobs: bool(jobs[0].group and jobs[0].group.last)):
             group = jobs[0].group

@@ -17,6 +17,9 @@ from bot.store.rows import outbox_from_row, post_from_row
 
 OPEN_POST_CACHE_SIZE = 1024
 DONE = ("sent", "missed", "failed")
+# Every process claims the same posts, boards and reveals when they fall due together: in a write batch
+# they run in this order (then by channel or post), the same in every process, so batches never deadlock.
+RACE_CLOSE, RACE_BOARD, RACE_CLAIM = 0, 1, 2
 
 
 async def _new_record(
@@ -89,7 +92,7 @@ class Posts:
             )
             return post
 
-        return await self.engine.write(claim)
+        return await self.engine.write(claim, order=(RACE_CLAIM, channel_key, local_date.isoformat()))
 
     async def get_post(self, post_id: int) -> Post | None:
         if post_id in self._open_posts:
@@ -154,7 +157,7 @@ class Posts:
                 await _new_record(tx, f"{kind}:{post_id}", kind, channel_key, now, expires_at, post_id=post_id)
             return True
 
-        closed = await self.engine.write(close)
+        closed = await self.engine.write(close, order=(RACE_CLOSE, post_id))
         self._forget_post(post_id)
         return closed
 
@@ -182,7 +185,7 @@ class Posts:
             rows = await _new_record(tx, key, "board", channel_key, now, expires_at, week_start=week_start)
             return outbox_from_row(rows[0]) if rows else None
 
-        return await self.engine.write(claim)
+        return await self.engine.write(claim, order=(RACE_BOARD, channel_key, week_start.isoformat()))
 
     async def outbox_get(self, key: str) -> OutboxRecord | None:
         rows = await self.engine.read("SELECT * FROM outbox WHERE key = ?", (key,))

@@ -67,6 +67,26 @@ async def test_fifty_concurrent_claims_of_a_day_make_one_post(store, opener):
     assert [(t.question_id, t.posted) for t in tallies] == [(won[0].question_id, 1)]
 
 
+async def test_processes_claiming_the_same_channels_in_opposite_orders_claim_each_once(store, opener, caplog):
+    """The minute every channel's post falls due, every process claims every channel, each in its own
+    order: the claims, then the reveals, end with one of each per channel, and no write batch meets
+    another process's in a deadlock (PostgreSQL would end one and the jobs would run one by one)."""
+    channels = [await channel(store, f"C{n}") for n in range(40)]
+    other = await opener()
+    try:
+        forward = [store.claim_post(c.id, DAY, "q1", NOW, CLOSES) for c in channels]
+        backward = [other.claim_post(c.id, DAY, "q2", NOW, CLOSES) for c in reversed(channels)]
+        posts = [p for p in await asyncio.gather(*forward, *backward) if p is not None]
+        ids = [p.id for p in posts]
+        closes = [store.close_post(i, NOW, CLOSES) for i in ids] + [other.close_post(i, NOW, CLOSES) for i in ids[::-1]]
+        closed = await asyncio.gather(*closes)
+    finally:
+        await other.close()
+    assert sorted(p.channel_key for p in posts) == sorted(c.id for c in channels)
+    assert closed.count(True) == len(channels)
+    assert [r for r in caplog.records if "met another process" in r.getMessage()] == []
+
+
 async def test_a_sent_post_records_its_message_and_is_open_until_closed(store):
     c = await channel(store)
     post = await sent_post(store, c.id)

@@ -130,8 +130,8 @@ class PostgresEngine:
         except (OSError, asyncpg.PostgresError) as exc:
             raise StoreError(f"could not read the database: {exc}") from exc
 
-    async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
-        result: T = await self._writer.submit(work)
+    async def write(self, work: Callable[[Tx], Awaitable[T]], *, order: tuple[Any, ...] | None = None) -> T:
+        result: T = await self._writer.submit(work, order=order)
         return result
 
     async def write_in(self, group: BatchGroup, item: Any) -> Any:
