@@ -17,9 +17,10 @@ from bot.store.rows import outbox_from_row, post_from_row
 
 OPEN_POST_CACHE_SIZE = 1024
 DONE = ("sent", "missed", "failed")
-# Every process claims the same posts, boards and reveals when they fall due together: in a write batch
-# they run in this order (then by channel or post), the same in every process, so batches never deadlock.
-RACE_CLOSE, RACE_BOARD, RACE_CLAIM = 0, 1, 2
+# Every process claims the same posts, boards and reveals when they fall due together, and may lease a
+# record another process claimed a moment ago: in a write batch these jobs run in this order (then by
+# channel, post or record), the same in every process, so two batches never wait for each other.
+RACE_CLOSE, RACE_BOARD, RACE_CLAIM, RACE_OUTBOX = 0, 1, 2, 3
 
 
 async def _new_record(
@@ -217,7 +218,7 @@ class Posts:
             )
             return before
 
-        return await self.engine.write(lease)
+        return await self.engine.write(lease, order=(RACE_OUTBOX, record_id))
 
     async def outbox_sent(self, record_id: int, owner: str, message_id: str, now: datetime) -> bool:
         async def sent(tx: Tx) -> bool:
@@ -235,7 +236,7 @@ class Posts:
                 self._forget_post(int(rows[0]["post_id"]))
             return bool(rows)
 
-        return await self.engine.write(sent)
+        return await self.engine.write(sent, order=(RACE_OUTBOX, record_id))
 
     async def outbox_unlease(
         self, record_id: int, owner: str, now: datetime, error: str, *, outcome_unknown: bool = False
@@ -249,7 +250,7 @@ class Posts:
                 (state, to_ms(now), to_ms(now), error[:500], record_id, owner),
             )
 
-        await self.engine.write(unlease)
+        await self.engine.write(unlease, order=(RACE_OUTBOX, record_id))
 
     async def outbox_reopen(self, record_id: int, now: datetime, expires_at: datetime) -> bool:
         async def reopen(tx: Tx) -> bool:
@@ -267,7 +268,7 @@ class Posts:
                 self._forget_post(int(rows[0]["post_id"]))
             return bool(rows)
 
-        return await self.engine.write(reopen)
+        return await self.engine.write(reopen, order=(RACE_OUTBOX, record_id))
 
     async def outbox_end(self, record_id: int, state: str, now: datetime, reason: str) -> bool:
         assert state in ("missed", "failed")
@@ -286,4 +287,4 @@ class Posts:
                 self._forget_post(int(rows[0]["post_id"]))
             return bool(rows)
 
-        return await self.engine.write(end)
+        return await self.engine.write(end, order=(RACE_OUTBOX, record_id))

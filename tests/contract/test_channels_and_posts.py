@@ -69,7 +69,8 @@ async def test_fifty_concurrent_claims_of_a_day_make_one_post(store, opener):
 
 async def test_processes_claiming_the_same_channels_in_opposite_orders_claim_each_once(store, opener, caplog):
     """The minute every channel's post falls due, every process claims every channel, each in its own
-    order: the claims, then the reveals, end with one of each per channel, and no write batch meets
+    order, and leases what it finds claimed: the claims, the leases, then the reveals, end with one of
+    each per channel, and no write batch meets
     another process's in a deadlock (PostgreSQL would end one and the jobs would run one by one)."""
     channels = [await channel(store, f"C{n}") for n in range(40)]
     other = await opener()
@@ -78,11 +79,17 @@ async def test_processes_claiming_the_same_channels_in_opposite_orders_claim_eac
         backward = [other.claim_post(c.id, DAY, "q2", NOW, CLOSES) for c in reversed(channels)]
         posts = [p for p in await asyncio.gather(*forward, *backward) if p is not None]
         ids = [p.id for p in posts]
+        records = [r for r in await asyncio.gather(*(store.outbox_get(f"post:{i}") for i in ids)) if r]
+        until = NOW + timedelta(minutes=1)
+        leases = [store.outbox_lease(r.id, "p1", NOW, until) for r in records]
+        leases += [other.outbox_lease(r.id, "p2", NOW, until) for r in records[::-1]]
+        leased = [r for r in await asyncio.gather(*leases) if r is not None]
         closes = [store.close_post(i, NOW, CLOSES) for i in ids] + [other.close_post(i, NOW, CLOSES) for i in ids[::-1]]
         closed = await asyncio.gather(*closes)
     finally:
         await other.close()
     assert sorted(p.channel_key for p in posts) == sorted(c.id for c in channels)
+    assert len(records) == len(leased) == len(channels)  # every send leased by one process only
     assert closed.count(True) == len(channels)
     assert [r for r in caplog.records if "met another process" in r.getMessage()] == []
 
