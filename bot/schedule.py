@@ -26,6 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.core.boards import week_that_ended
 from bot.core.daily import Daily
 from bot.core.delivery import Delivery, board_window, died, label
+from bot.core.job_gate import ShuffledGate
 from bot.core.models import ChannelRef, ChannelSettings
 from bot.core.periods import week_label
 from bot.core.ports import Clock, Store
@@ -37,8 +38,9 @@ POST, CLOSE, BOARD = "post", "close", "board"
 KINDS = (CLOSE, BOARD, POST)  # also the order of jobs due at the same instant: reveal, board, post
 RECONCILE_SECONDS = 180.0
 REFRESH_SECONDS = 15.0
-# Jobs of many channels due the same minute run this many at a time: all at once, each channel's reads
-# would queue behind every other channel's before the first send, and the send rate's burst would wait.
+# Jobs of many channels due the same minute run this many at a time (the rest in a shuffled order: see
+# bot/core/job_gate.py): all at once, each channel's reads would queue behind every other channel's before
+# the first send, and the send rate's burst would wait.
 JOBS_AT_ONCE = 64
 
 
@@ -126,7 +128,7 @@ class Scheduler:
         self._tasks: set[asyncio.Future[None]] = set()  # background work and running jobs
         self._version = 0
         self._stopping = False
-        self._jobs_at_once = asyncio.Semaphore(JOBS_AT_ONCE)
+        self._jobs_at_once = ShuffledGate(JOBS_AT_ONCE)
 
     # --- lifecycle --------------------------------------------------------------------------
 
