@@ -41,7 +41,7 @@ REFRESH_SECONDS = 15.0
 # Jobs of many channels due the same minute run this many at a time (the rest in a shuffled order: see
 # bot/core/job_gate.py): all at once, each channel's reads would queue behind every other channel's before
 # the first send, and the send rate's burst would wait.
-JOBS_AT_ONCE = 64
+JOBS_AT_ONCE = 32
 
 
 # --- triggers and fire times ----------------------------------------------------------------
