@@ -9,10 +9,10 @@ would have received them.
 
 The store itself creates the schema (migrations) and the channels (`save_channel`); posts, answers and
 members go in with bulk inserts; then every aggregate the store keeps (posts' counters, board_totals,
-member_tallies, channel_tallies, review cards of misses, the outbox's sent records) is computed from
-those rows with SQL, as the SQLite migration 006 does for an existing history. Nothing else is done to
-the database: no ANALYZE and no index the store does not make itself (on SQLite, the store's own
-`PRAGMA optimize` runs when it opens the file).
+member_tallies, channel_tallies, review cards of misses, the outbox's sent records, the weeks' rise) is
+computed from those rows with SQL, as the SQLite migrations 006 and 008 do for an existing history. Nothing
+else is done to the database: no ANALYZE and no index the store does not make itself (on SQLite, the
+store's own `PRAGMA optimize` runs when it opens the file).
 """
 
 from __future__ import annotations
@@ -169,7 +169,10 @@ def days_of(
                 (post_id, channel.key, day.isoformat(), question.id, open_ms, open_ms + 500, f"m{post_id}",
                  None if last else close_ms, answered, correct_n)
             )  # fmt: skip
-            periods.append((post_id, week_start(day).isoformat(), month_start(day).isoformat()))
+            monday = week_start(day)
+            periods.append(
+                (post_id, monday.isoformat(), month_start(day).isoformat(), (monday - timedelta(weeks=1)).isoformat())
+            )
         answers.sort(key=lambda row: row[6])
         yield posts, answers, periods
 
@@ -194,6 +197,14 @@ FINISH = [
         "SELECT a.channel_key, 'week', b.week_start, a.user_id, SUM(a.points), SUM(a.correct), COUNT(*), "
         "MIN(a.answered_at) FROM answers a JOIN bench_periods b ON b.post_id = a.post_id "
         "GROUP BY a.channel_key, b.week_start, a.user_id",
+    ),
+    (
+        "board_totals week rise",
+        "UPDATE board_totals SET rise = board_totals.points - p.points "
+        "FROM (SELECT DISTINCT week_start, prev_week FROM bench_periods) w, board_totals p "
+        "WHERE board_totals.period = 'week' AND w.week_start = board_totals.period_start "
+        "AND p.channel_key = board_totals.channel_key AND p.period = 'week' AND p.period_start = w.prev_week "
+        "AND p.user_id = board_totals.user_id",
     ),
     (
         "board_totals month",
@@ -297,7 +308,7 @@ async def build(url: str, shape: Shape, bank: QuestionBank, settings_of: Any = c
     for n, (day_posts, day_answers, periods) in enumerate(days_of(shape, channels, bank)):
         await writer.rows("posts", POST_COLUMNS, day_posts)
         await writer.rows("answers", ANSWER_COLUMNS, day_answers)
-        await writer.rows("bench_periods", ("post_id", "week_start", "month_start"), periods)
+        await writer.rows("bench_periods", ("post_id", "week_start", "month_start", "prev_week"), periods)
         answers += len(day_answers)
         posts += len(day_posts)
         if n % 20 == 0:
@@ -319,7 +330,10 @@ class _SqliteWriter(_Writer):
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute("PRAGMA cache_size=-1000000")
-        self.conn.execute("CREATE TABLE bench_periods (post_id INTEGER PRIMARY KEY, week_start TEXT, month_start TEXT)")
+        self.conn.execute(
+            "CREATE TABLE bench_periods (post_id INTEGER PRIMARY KEY, week_start TEXT, month_start TEXT, "
+            "prev_week TEXT)"
+        )
         self.conn.execute("BEGIN")
 
     async def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -349,7 +363,8 @@ class _PgWriter(_Writer):
         conn = await asyncpg.connect(url)
         await conn.execute("SET synchronous_commit = off")
         await conn.execute(
-            "CREATE UNLOGGED TABLE bench_periods (post_id BIGINT PRIMARY KEY, week_start TEXT, month_start TEXT)"
+            "CREATE UNLOGGED TABLE bench_periods (post_id BIGINT PRIMARY KEY, week_start TEXT, month_start TEXT, "
+            "prev_week TEXT)"
         )
         return cls(conn)
 
