@@ -183,6 +183,8 @@ POST_COLUMNS = (
 )  # fmt: skip
 ANSWER_COLUMNS = ("post_id", "user_id", "channel_key", "picked", "correct", "points", "answered_at", "seq")
 
+WEEKS_TABLE = "CREATE TABLE bench_weeks (week_start TEXT PRIMARY KEY, prev_week TEXT NOT NULL)"
+
 # Portable SQL (both engines), `?` placeholders: the aggregates the store keeps, from the rows.
 FINISH = [
     (
@@ -198,13 +200,14 @@ FINISH = [
         "MIN(a.answered_at) FROM answers a JOIN bench_periods b ON b.post_id = a.post_id "
         "GROUP BY a.channel_key, b.week_start, a.user_id",
     ),
+    ("bench_weeks", "INSERT INTO bench_weeks SELECT DISTINCT week_start, prev_week FROM bench_periods"),
     (
         "board_totals week rise",
-        "UPDATE board_totals SET rise = board_totals.points - p.points "
-        "FROM (SELECT DISTINCT week_start, prev_week FROM bench_periods) w, board_totals p "
-        "WHERE board_totals.period = 'week' AND w.week_start = board_totals.period_start "
-        "AND p.channel_key = board_totals.channel_key AND p.period = 'week' AND p.period_start = w.prev_week "
-        "AND p.user_id = board_totals.user_id",
+        # Correlated through two primary keys: SQLite plans an UPDATE ... FROM of this join as a scan.
+        "UPDATE board_totals SET rise = points - (SELECT p.points FROM bench_weeks w JOIN board_totals p "
+        "ON p.channel_key = board_totals.channel_key AND p.period = 'week' AND p.period_start = w.prev_week "
+        "AND p.user_id = board_totals.user_id WHERE w.week_start = board_totals.period_start) "
+        "WHERE period = 'week'",
     ),
     (
         "board_totals month",
@@ -334,6 +337,7 @@ class _SqliteWriter(_Writer):
             "CREATE TABLE bench_periods (post_id INTEGER PRIMARY KEY, week_start TEXT, month_start TEXT, "
             "prev_week TEXT)"
         )
+        self.conn.execute(WEEKS_TABLE)
         self.conn.execute("BEGIN")
 
     async def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -347,6 +351,7 @@ class _SqliteWriter(_Writer):
             self.conn.execute(sql, (fsrs,) if "?" in sql else ())
             progress(f"  dataset: {name} in {time.perf_counter() - t:.1f} s")
         self.conn.execute("DROP TABLE bench_periods")
+        self.conn.execute("DROP TABLE bench_weeks")
         self.conn.execute("COMMIT")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
@@ -366,6 +371,7 @@ class _PgWriter(_Writer):
             "CREATE UNLOGGED TABLE bench_periods (post_id BIGINT PRIMARY KEY, week_start TEXT, month_start TEXT, "
             "prev_week TEXT)"
         )
+        await conn.execute(WEEKS_TABLE)
         return cls(conn)
 
     async def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -381,6 +387,7 @@ class _PgWriter(_Writer):
             await self.conn.execute(dollars(sql), *((fsrs,) if "?" in sql else ()))
             progress(f"  dataset: {name} in {time.perf_counter() - t:.1f} s")
         await self.conn.execute("DROP TABLE bench_periods")
+        await self.conn.execute("DROP TABLE bench_weeks")
         # A year-old database has been analyzed by autovacuum many times; a fresh bulk load has not yet.
         await self.conn.execute("VACUUM ANALYZE")
         await self.conn.close()
