@@ -9,10 +9,10 @@ would have received them.
 
 The store itself creates the schema (migrations) and the channels (`save_channel`); posts, answers and
 members go in with bulk inserts; then every aggregate the store keeps (posts' counters, board_totals,
-member_tallies, channel_tallies, review cards of misses, the outbox's sent records) is computed from
-those rows with SQL, as the SQLite migration 006 does for an existing history. Nothing else is done to
-the database: no ANALYZE and no index the store does not make itself (on SQLite, the store's own
-`PRAGMA optimize` runs when it opens the file).
+member_tallies, channel_tallies, review cards of misses, the outbox's sent records, the weeks' rise) is
+computed from those rows with SQL, as the SQLite migrations 006 and 008 do for an existing history. Nothing
+else is done to the database: no ANALYZE and no index the store does not make itself (on SQLite, the
+store's own `PRAGMA optimize` runs when it opens the file).
 """
 
 from __future__ import annotations
@@ -169,7 +169,10 @@ def days_of(
                 (post_id, channel.key, day.isoformat(), question.id, open_ms, open_ms + 500, f"m{post_id}",
                  None if last else close_ms, answered, correct_n)
             )  # fmt: skip
-            periods.append((post_id, week_start(day).isoformat(), month_start(day).isoformat()))
+            monday = week_start(day)
+            periods.append(
+                (post_id, monday.isoformat(), month_start(day).isoformat(), (monday - timedelta(weeks=1)).isoformat())
+            )
         answers.sort(key=lambda row: row[6])
         yield posts, answers, periods
 
@@ -179,6 +182,8 @@ POST_COLUMNS = (
     "answered", "correct",
 )  # fmt: skip
 ANSWER_COLUMNS = ("post_id", "user_id", "channel_key", "picked", "correct", "points", "answered_at", "seq")
+
+WEEKS_TABLE = "CREATE TABLE bench_weeks (week_start TEXT PRIMARY KEY, prev_week TEXT NOT NULL)"
 
 # Portable SQL (both engines), `?` placeholders: the aggregates the store keeps, from the rows.
 FINISH = [
@@ -194,6 +199,15 @@ FINISH = [
         "SELECT a.channel_key, 'week', b.week_start, a.user_id, SUM(a.points), SUM(a.correct), COUNT(*), "
         "MIN(a.answered_at) FROM answers a JOIN bench_periods b ON b.post_id = a.post_id "
         "GROUP BY a.channel_key, b.week_start, a.user_id",
+    ),
+    ("bench_weeks", "INSERT INTO bench_weeks SELECT DISTINCT week_start, prev_week FROM bench_periods"),
+    (
+        "board_totals week rise",
+        # Correlated through two primary keys: SQLite plans an UPDATE ... FROM of this join as a scan.
+        "UPDATE board_totals SET rise = points - (SELECT p.points FROM bench_weeks w JOIN board_totals p "
+        "ON p.channel_key = board_totals.channel_key AND p.period = 'week' AND p.period_start = w.prev_week "
+        "AND p.user_id = board_totals.user_id WHERE w.week_start = board_totals.period_start) "
+        "WHERE period = 'week'",
     ),
     (
         "board_totals month",
@@ -297,7 +311,7 @@ async def build(url: str, shape: Shape, bank: QuestionBank, settings_of: Any = c
     for n, (day_posts, day_answers, periods) in enumerate(days_of(shape, channels, bank)):
         await writer.rows("posts", POST_COLUMNS, day_posts)
         await writer.rows("answers", ANSWER_COLUMNS, day_answers)
-        await writer.rows("bench_periods", ("post_id", "week_start", "month_start"), periods)
+        await writer.rows("bench_periods", ("post_id", "week_start", "month_start", "prev_week"), periods)
         answers += len(day_answers)
         posts += len(day_posts)
         if n % 20 == 0:
@@ -319,7 +333,11 @@ class _SqliteWriter(_Writer):
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute("PRAGMA cache_size=-1000000")
-        self.conn.execute("CREATE TABLE bench_periods (post_id INTEGER PRIMARY KEY, week_start TEXT, month_start TEXT)")
+        self.conn.execute(
+            "CREATE TABLE bench_periods (post_id INTEGER PRIMARY KEY, week_start TEXT, month_start TEXT, "
+            "prev_week TEXT)"
+        )
+        self.conn.execute(WEEKS_TABLE)
         self.conn.execute("BEGIN")
 
     async def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -333,6 +351,7 @@ class _SqliteWriter(_Writer):
             self.conn.execute(sql, (fsrs,) if "?" in sql else ())
             progress(f"  dataset: {name} in {time.perf_counter() - t:.1f} s")
         self.conn.execute("DROP TABLE bench_periods")
+        self.conn.execute("DROP TABLE bench_weeks")
         self.conn.execute("COMMIT")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
@@ -349,8 +368,10 @@ class _PgWriter(_Writer):
         conn = await asyncpg.connect(url)
         await conn.execute("SET synchronous_commit = off")
         await conn.execute(
-            "CREATE UNLOGGED TABLE bench_periods (post_id BIGINT PRIMARY KEY, week_start TEXT, month_start TEXT)"
+            "CREATE UNLOGGED TABLE bench_periods (post_id BIGINT PRIMARY KEY, week_start TEXT, month_start TEXT, "
+            "prev_week TEXT)"
         )
+        await conn.execute(WEEKS_TABLE)
         return cls(conn)
 
     async def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -366,6 +387,7 @@ class _PgWriter(_Writer):
             await self.conn.execute(dollars(sql), *((fsrs,) if "?" in sql else ()))
             progress(f"  dataset: {name} in {time.perf_counter() - t:.1f} s")
         await self.conn.execute("DROP TABLE bench_periods")
+        await self.conn.execute("DROP TABLE bench_weeks")
         # A year-old database has been analyzed by autovacuum many times; a fresh bulk load has not yet.
         await self.conn.execute("VACUUM ANALYZE")
         await self.conn.close()

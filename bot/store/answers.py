@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.core.models import AnswerOutcome, Post, ReviewCard
@@ -133,6 +133,29 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
     return outcomes
 
 
+# A week row's rise: its points minus the same member's points the week before, NULL without such a row.
+RISE = """
+    UPDATE board_totals SET rise = points - (
+        SELECT p.points FROM board_totals p
+        WHERE p.channel_key = ? AND p.period = 'week' AND p.period_start = ? AND p.user_id = ?)
+    WHERE channel_key = ? AND period = 'week' AND period_start = ? AND user_id = ?
+"""
+
+
+def rise_updates(weeks: Iterable[tuple[int, str, str, str]]) -> list[tuple[int, str, str, int, str, str]]:
+    """RISE's parameters for the week rows whose points changed and for the week after each: the period is
+    the post's week, so a late answer to last Sunday's post changes last week's points after this week's
+    row exists. On PostgreSQL every answer also upserts the member's all-time row, a row lock that orders
+    two transactions of one member: the later one reads both weeks as the earlier one committed them."""
+    found = set()
+    for channel, _, start, user in weeks:
+        monday = date.fromisoformat(start)
+        for week in (monday, monday + timedelta(weeks=1)):
+            before = (week - timedelta(weeks=1)).isoformat()
+            found.add((channel, before, user, channel, week.isoformat(), user))
+    return sorted(found)
+
+
 async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) -> None:
     await tx.executemany(
         "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at, seq) "
@@ -178,6 +201,7 @@ async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) ->
         """,
         [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items()],
     )
+    await tx.executemany(RISE, rise_updates(key for key in totals if key[1] == "week"))
     await add_member_tallies(tx, [(ch, u, q, "daily", n, ok) for (ch, u, q), (n, ok) in tallies.items()])
     per_question: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for (channel, _, question), (n, ok) in tallies.items():

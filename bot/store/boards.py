@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from bot.core.models import BoardRow, QuestionTally
 from bot.store.engine import Engine
@@ -64,21 +64,19 @@ class Boards:
 
     async def most_improved(self, channel_key: int, monday: date) -> tuple[BoardRow, int] | None:
         """The member whose week of `monday` rose most in points over the week before (both weeks answered);
-        ties: more points this week, then name. One indexed join, not two whole boards read out."""
+        ties: more points this week, then name. The rise is kept with the row: one seek in board_totals_rise, read
+        until the first tie group of (rise, points) is sorted by name. board_totals drives the query (no inner
+        join the planner could put first, as it does when a file holds a single channel)."""
         rows = await self.engine.read(
             """
-            SELECT b.user_id, COALESCE(u.name, b.user_id) AS name, b.points, b.correct, b.answered,
-                   b.points - p.points AS rise
+            SELECT b.user_id, COALESCE(u.name, b.user_id) AS name, b.points, b.correct, b.answered, b.rise
             FROM board_totals b
-            JOIN board_totals p ON p.channel_key = b.channel_key AND p.period = 'week' AND p.period_start = ?
-                 AND p.user_id = b.user_id
-            JOIN channels c ON c.id = b.channel_key
-            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = b.user_id
-            WHERE b.channel_key = ? AND b.period = 'week' AND b.period_start = ? AND b.points > p.points
-            ORDER BY rise DESC, b.points DESC, name
+            LEFT JOIN users u ON u.platform = (SELECT platform FROM channels WHERE id = ?) AND u.user_id = b.user_id
+            WHERE b.channel_key = ? AND b.period = 'week' AND b.period_start = ? AND b.rise > 0
+            ORDER BY b.rise DESC, b.points DESC, name
             LIMIT 1
             """,
-            ((monday - timedelta(weeks=1)).isoformat(), channel_key, monday.isoformat()),
+            (channel_key, channel_key, monday.isoformat()),
         )
         if not rows:
             return None

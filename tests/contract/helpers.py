@@ -50,3 +50,24 @@ def card_rule(user: str, question: str = "q1"):  # type: ignore[no-untyped-def]
         return ReviewCard("test", user, question, f'{{"misses": {misses}}}', NOW + timedelta(minutes=misses), misses)
 
     return rule
+
+
+# The most improved member (the weekly insight): every correct answer 10 points, so a week's points are
+# 10 x its correct answers. Weeks of Monday 23 November (before) and Monday 30 November (this week).
+BEFORE, THIS = date(2026, 11, 23), date(2026, 11, 30)
+TENS = AnswerRules(lambda rank: 0 if rank is None else 10)
+
+
+async def answer_days(store: Store, c: ChannelSettings, user: str, days: dict[date, bool]) -> None:
+    for day, correct in days.items():
+        post = await day_post(store, c, day)
+        await store.record_answer(post, answer(user, correct, day=day), TENS)
+
+
+async def day_post(store: Store, c: ChannelSettings, day: date) -> Post:
+    post = await store.post_on(c.id, day)
+    return post if post is not None else await sent_post(store, c.id, day)
+
+
+def week(monday: date, correct: int, wrong: int = 0) -> dict[date, bool]:
+    return {monday + timedelta(days=n): n < correct for n in range(correct + wrong)}

@@ -5,8 +5,23 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from bot.core.ports import AnswerRules
-from tests.contract.helpers import DAY, NOW, RULES, answer, card_rule, channel, sent_post
+from bot.core import insights
+from bot.core.models import ChannelSettings
+from bot.core.ports import AnswerRules, Store
+from tests.contract.helpers import (
+    BEFORE,
+    DAY,
+    NOW,
+    RULES,
+    TENS,
+    THIS,
+    answer,
+    answer_days,
+    card_rule,
+    channel,
+    sent_post,
+    week,
+)
 
 
 async def test_two_hundred_clicks_from_fifty_members_record_fifty_answers_ranked_in_order(store, opener):
@@ -107,3 +122,73 @@ async def test_tallies_per_member_and_per_channel(store):
     assert (channel_wide.posted, channel_wide.answered, channel_wide.correct) == (1, 2, 1)  # daily only
     assert (await store.get_review_card("test", "U1", "q1")).misses == 1
     assert await store.correct_dates(c.id, "U2") == [DAY] and await store.correct_dates(c.id, "U1") == []
+
+
+# The most improved member (the weekly insight), over the weeks BEFORE and THIS (tests/contract/helpers.py).
+
+
+async def most_improved_checked(store: Store, c: ChannelSettings) -> tuple[str, int, int] | None:
+    """The store's answer, checked against the insight computed in Python from the two whole boards."""
+    found = await store.most_improved(c.id, THIS)
+    expected = insights.most_improved(
+        await store.board(c.id, "week", THIS, -1), await store.board(c.id, "week", BEFORE, -1)
+    )
+    assert found == expected
+    return None if found is None else (found[0].name, found[0].points, found[1])
+
+
+async def test_the_most_improved_member_rose_most_over_the_week_before(store):
+    c = await channel(store)
+    await answer_days(store, c, "U1", {**week(BEFORE, 3), **week(THIS, 1)})  # fell: 30 -> 10
+    await answer_days(store, c, "U2", {**week(BEFORE, 1), **week(THIS, 3)})  # rose: 10 -> 30
+    await answer_days(store, c, "U3", week(THIS, 4))  # 40, but nothing the week before: not counted
+    await answer_days(store, c, "U4", {**week(BEFORE, 0, 1), **week(THIS, 2)})  # 0 -> 20: as much as U2, fewer points
+    assert await most_improved_checked(store, c) == ("U2", 30, 20)
+    # Same rise and same points: the name decides, not the user id.
+    await store.remember_member("test", "U5", "Zed")
+    await store.remember_member("test", "U6", "Amy")
+    for user in ("U5", "U6"):
+        await answer_days(store, c, user, {**week(BEFORE, 1), **week(THIS, 4)})  # 10 -> 40
+    assert await most_improved_checked(store, c) == ("Amy", 40, 30)
+
+
+async def test_nobody_rose_nobody_is_most_improved(store):
+    c = await channel(store)
+    assert await most_improved_checked(store, c) is None
+    await answer_days(store, c, "U1", {**week(BEFORE, 2), **week(THIS, 2)})  # the same: no rise
+    await answer_days(store, c, "U2", week(THIS, 3))  # new this week
+    assert await most_improved_checked(store, c) is None
+
+
+async def test_a_late_answer_to_last_weeks_post_changes_this_weeks_rise(store):
+    """The board period is the post's week: last Sunday's post, still open on Monday, takes answers into
+    last week after this week's rows exist."""
+    c = await channel(store)
+    sunday = THIS - timedelta(days=1)
+    late = await sent_post(store, c.id, sunday)
+    await answer_days(store, c, "U1", {**week(BEFORE, 1), **week(THIS, 3)})  # 10 -> 30
+    await answer_days(store, c, "U2", {**week(BEFORE, 1), **week(THIS, 3)})  # 10 -> 30: U1 first by name
+    await answer_days(store, c, "U3", week(THIS, 4))  # new this week
+    assert await most_improved_checked(store, c) == ("U1", 30, 20)
+    at = NOW + timedelta(days=7, hours=3)  # Monday morning, this week
+    await store.record_answer(late, answer("U1", True, day=sunday, at=at), TENS)  # U1: 20 -> 30
+    assert await most_improved_checked(store, c) == ("U2", 30, 20)
+    await store.record_answer(late, answer("U3", True, day=sunday, at=at), TENS)  # U3: 10 -> 40
+    assert await most_improved_checked(store, c) == ("U3", 40, 30)
+
+
+async def test_one_burst_answering_last_weeks_post_and_this_weeks_keeps_both_rises(store):
+    c = await channel(store)
+    sunday, monday = THIS - timedelta(days=1), THIS
+    late, today = await sent_post(store, c.id, sunday), await sent_post(store, c.id, monday)
+    tuesday_on = {THIS + timedelta(days=n): True for n in (1, 2, 3)}
+    await answer_days(store, c, "U1", {BEFORE: True, **tuesday_on})  # 10 -> 30
+    await answer_days(store, c, "U2", {BEFORE: True, **dict(list(tuesday_on.items())[:2])})  # 10 -> 20
+    assert await most_improved_checked(store, c) == ("U1", 30, 20)
+    # One batch: U1 late to Sunday's post (20 -> 30), U2 (20 -> 30) and U3 (new) to Monday's.
+    await asyncio.gather(
+        store.record_answer(late, answer("U1", True, day=sunday), TENS),
+        store.record_answer(today, answer("U2", True, day=monday), TENS),
+        store.record_answer(today, answer("U3", True, day=monday), TENS),
+    )
+    assert await most_improved_checked(store, c) == ("U2", 30, 20)

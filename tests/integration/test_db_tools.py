@@ -201,6 +201,8 @@ def test_a_round_trip_through_postgresql_gives_back_every_row(capsys, monkeypatc
     assert err == ""
     assert out.rstrip().splitlines()[-1].startswith(f"ok: {len(dbtools.COPIED)} tables, ")
     assert sqlite_dump(back) == sqlite_dump(history)  # every table, sqlite_sequence and the schema version
+    with sqlite3.connect(history) as conn:  # the weeks' rise went there and back too
+        assert conn.execute("SELECT COUNT(*) FROM board_totals WHERE rise IS NOT NULL").fetchone()[0] > 0
 
 
 def test_ids_continue_past_the_copied_ones_and_the_sources_high_water_mark(capsys, history, tmp_path, postgres):
@@ -335,14 +337,14 @@ def test_check_reports_integrity_schema_rows_pending_outbox_and_open_reports(cap
         rows = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in dbtools.TABLES}
     code, out, _ = check(capsys, "--db", str(history))
     assert code == 0
-    assert "integrity  ok" in out and "schema     7 (this studybot's latest: 7)" in out
+    assert "integrity  ok" in out and "schema     8 (this studybot's latest: 8)" in out
     assert "outbox     records not done: 1 sending" in out and "reports    open: 1" in out
     assert f"answers {rows['answers']}" in out
 
     code, out, _ = check(capsys, "--db", str(history), "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["engine"] == "sqlite"
-    assert report["schema_version"] == report["latest_schema_version"] == 7
+    assert report["schema_version"] == report["latest_schema_version"] == 8
     assert report["rows"] == rows
     assert report["outbox_not_done"] == {"sending": 1} and report["open_reports"] == 1
 
@@ -353,7 +355,7 @@ def test_check_on_postgresql(capsys, history, postgres):
     code, out, _ = check(capsys, "--db", pg, "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["engine"] == "postgresql"
-    assert report["schema_version"] == report["latest_schema_version"] == 2
+    assert report["schema_version"] == report["latest_schema_version"] == 3
     assert report["rows"]["answers"] == sqlite_dump(history)["answers"].__len__()
     assert report["open_reports"] == 1 and report["outbox_not_done"] == {}
 

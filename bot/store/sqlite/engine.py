@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 BUSY_TIMEOUT_MS = 5000
+# The reader's page cache (SQLite's default is 2 MB): boards and /stats read index pages of a year's history.
+READER_CACHE_KIB = 16_000
 
 
 def load_migrations() -> list[tuple[int, str, str]]:
@@ -125,6 +127,7 @@ class SqliteEngine:
         try:
             if path != ":memory:":
                 reader = await _connect(path, synchronous)
+                await reader.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
             engine = cls(path, writer, reader)
             await engine._migrate()
             await _optimize(writer)
