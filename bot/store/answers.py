@@ -142,15 +142,21 @@ RISE = """
 """
 
 
-def rise_updates(weeks: Iterable[tuple[int, str, str, str]]) -> list[tuple[int, str, str, int, str, str]]:
+def rise_updates(
+    weeks: Iterable[tuple[int, str, str, str]], answered: date
+) -> list[tuple[int, str, str, int, str, str]]:
     """RISE's parameters for the week rows whose points changed and for the week after each: the period is
     the post's week, so a late answer to last Sunday's post changes last week's points after this week's
-    row exists. On PostgreSQL every answer also upserts the member's all-time row, a row lock that orders
-    two transactions of one member: the later one reads both weeks as the earlier one committed them."""
+    row exists. The week after is skipped while it cannot have begun anywhere (its Monday more than a day
+    after `answered`, the batch's latest date of an answer in UTC or of a post): no row of it exists yet,
+    and answers within their week are the common case. On PostgreSQL every answer also upserts the
+    member's all-time row, a row lock that orders two transactions of one member: the later one reads
+    both weeks as the earlier one committed them."""
     found = set()
     for channel, _, start, user in weeks:
         monday = date.fromisoformat(start)
-        for week in (monday, monday + timedelta(weeks=1)):
+        following = monday + timedelta(weeks=1)
+        for week in (monday, following) if following <= answered + timedelta(days=1) else (monday,):
             before = (week - timedelta(weeks=1)).isoformat()
             found.add((channel, before, user, channel, week.isoformat(), user))
     return sorted(found)
@@ -201,7 +207,8 @@ async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) ->
         """,
         [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items()],
     )
-    await tx.executemany(RISE, rise_updates(key for key in totals if key[1] == "week"))
+    latest = max(max(c.answer.at.astimezone(UTC).date(), c.post.local_date) for c, _, _, _ in answers)
+    await tx.executemany(RISE, rise_updates((key for key in totals if key[1] == "week"), latest))
     await add_member_tallies(tx, [(ch, u, q, "daily", n, ok) for (ch, u, q), (n, ok) in tallies.items()])
     per_question: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for (channel, _, question), (n, ok) in tallies.items():
