@@ -108,13 +108,24 @@ class SendRate:
         self.rate = rate
         self.burst = max(1, burst)
 
-    async def wait(self, platform: str) -> None:
+    async def take(self, platform: str) -> datetime | None:
+        """The moment this send may start (None: no limit). Taken beside the send's lease, the two
+        writes share one commit."""
         if self.rate <= 0:
-            return
-        slot = await self.store.send_slot(platform, self.clock.now(), self.rate, self.burst)
-        delay = (slot - self.clock.now()).total_seconds()
+            return None
+        return await self.store.send_slot(platform, self.clock.now(), self.rate, self.burst)
+
+    async def wait_until(self, slot: datetime | None) -> None:
+        delay = 0.0 if slot is None else (slot - self.clock.now()).total_seconds()
         if delay > 0:
             await self.sleep(delay)
+
+    async def wait(self, platform: str) -> None:
+        await self.wait_until(await self.take(platform))
+
+
+async def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +172,18 @@ class Delivery:
             now = self.clock.now()
             current = await self.store.outbox_get(record.key)
             dead = current.lease_owner if current is not None and died(current.lease_owner) else None
-            before = await self.store.outbox_lease(record.id, self.owner, now, now + self.lease, dead=dead)
+            # The send's turn is taken beside its lease (one commit), unless another process holds it.
+            held = current is not None and self._held_elsewhere(current, now) and dead is None
+            before, slot = await asyncio.gather(
+                self.store.outbox_lease(record.id, self.owner, now, now + self.lease, dead=dead),
+                self.send_rate.take(settings.platform) if not held else _nothing(),
+            )
             if before is None:
                 return Outcome("busy")
             if dead:
                 log.info("took over %s from %s, which is no longer running", record.key, dead)
             try:
-                await self.send_rate.wait(settings.platform)
+                await self.send_rate.wait_until(slot)
                 outcome = await self._attempt(before, settings)
             except PlatformRefused as exc:
                 await self.store.outbox_end(record.id, "failed", self.clock.now(), str(exc))
@@ -195,6 +211,14 @@ class Delivery:
                 await self.store.outbox_sent(record.id, self.owner, outcome.message_id, self.clock.now())
             return outcome
         return Outcome("unknown")
+
+    def _held_elsewhere(self, record: OutboxRecord, now: datetime) -> bool:
+        return (
+            record.state == "sending"
+            and record.lease_owner not in (None, self.owner)
+            and record.lease_until is not None
+            and record.lease_until > now
+        )
 
     async def _leave_unknown(self, record: OutboxRecord, error: str) -> None:
         """Keep the record "sending" (its outcome is unknown) but let the next attempt take it at once."""
