@@ -134,6 +134,24 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
 
 
 # A week row's rise: its points minus the same member's points the week before, NULL without such a row.
+# Kept by the week's upsert itself (a new row computes it, an existing one adds the points it gains), and
+# computed again by RISE on the week after a late answer's week.
+WEEK_UPSERT = """
+    INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at, rise)
+    VALUES (?, 'week', ?, ?, ?, ?, ?, ?, ? - (
+        SELECT p.points FROM board_totals p
+        WHERE p.channel_key = ? AND p.period = 'week' AND p.period_start = ? AND p.user_id = ?))
+    ON CONFLICT (channel_key, period, period_start, user_id) DO UPDATE SET
+        points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
+        answered = board_totals.answered + excluded.answered, rise = board_totals.rise + excluded.points
+"""
+TOTALS_UPSERT = """
+    INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (channel_key, period, period_start, user_id) DO UPDATE SET
+        points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
+        answered = board_totals.answered + excluded.answered
+"""
 RISE = """
     UPDATE board_totals SET rise = points - (
         SELECT p.points FROM board_totals p
@@ -142,24 +160,44 @@ RISE = """
 """
 
 
+def week_before(start: str) -> str:
+    return (date.fromisoformat(start) - timedelta(weeks=1)).isoformat()
+
+
 def rise_updates(
     weeks: Iterable[tuple[int, str, str, str]], answered: date
 ) -> list[tuple[int, str, str, int, str, str]]:
-    """RISE's parameters for the week rows whose points changed and for the week after each: the period is
-    the post's week, so a late answer to last Sunday's post changes last week's points after this week's
-    row exists. The week after is skipped while it cannot have begun anywhere (its Monday more than a day
-    after `answered`, the batch's latest date of an answer in UTC or of a post): no row of it exists yet,
-    and answers within their week are the common case. On PostgreSQL every answer also upserts the
-    member's all-time row, a row lock that orders two transactions of one member: the later one reads
-    both weeks as the earlier one committed them."""
+    """RISE's parameters for the week after each week whose points changed: the period is the post's
+    week, so a late answer to last Sunday's post changes last week's points after this week's row
+    exists. Skipped while that week cannot have begun anywhere (its Monday more than a day after
+    `answered`, the batch's latest date of an answer in UTC or of a post): no row of it exists yet, and
+    answers within their week are the common case."""
     found = set()
     for channel, _, start, user in weeks:
-        monday = date.fromisoformat(start)
-        following = monday + timedelta(weeks=1)
-        for week in (monday, following) if following <= answered + timedelta(days=1) else (monday,):
-            before = (week - timedelta(weeks=1)).isoformat()
-            found.add((channel, before, user, channel, week.isoformat(), user))
+        following = date.fromisoformat(start) + timedelta(weeks=1)
+        if following <= answered + timedelta(days=1):
+            found.add((channel, start, user, channel, following.isoformat(), user))
     return sorted(found)
+
+
+async def _write_totals(tx: Tx, totals: dict[tuple[int, str, str, str], _Total], answered: date) -> None:
+    """The boards' totals. The month and all-time rows first: on PostgreSQL the all-time row's lock then
+    orders two transactions of one member, so the later one's week rows read the weeks before as the
+    earlier one committed them."""
+    await tx.executemany(
+        TOTALS_UPSERT,
+        [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items() if key[1] != "week"],
+    )
+    weeks = [key for key in totals if key[1] == "week"]
+    await tx.executemany(
+        WEEK_UPSERT,
+        [
+            (ch, start, user, t.points, t.correct, t.answered, t.first_at, t.points, ch, week_before(start), user)
+            for ch, _, start, user in weeks
+            for t in (totals[(ch, "week", start, user)],)
+        ],
+    )
+    await tx.executemany(RISE, rise_updates(weeks, answered))
 
 
 async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) -> None:
@@ -197,18 +235,8 @@ async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) ->
         "UPDATE posts SET answered = answered + ?, correct = correct + ? WHERE id = ?",
         [(n, ok, pid) for pid, (n, ok) in per_post.items()],
     )
-    await tx.executemany(
-        """
-        INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (channel_key, period, period_start, user_id) DO UPDATE SET
-            points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
-            answered = board_totals.answered + excluded.answered
-        """,
-        [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items()],
-    )
     latest = max(max(c.answer.at.astimezone(UTC).date(), c.post.local_date) for c, _, _, _ in answers)
-    await tx.executemany(RISE, rise_updates((key for key in totals if key[1] == "week"), latest))
+    await _write_totals(tx, totals, latest)
     await add_member_tallies(tx, [(ch, u, q, "daily", n, ok) for (ch, u, q), (n, ok) in tallies.items()])
     per_question: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for (channel, _, question), (n, ok) in tallies.items():
