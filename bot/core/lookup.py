@@ -38,6 +38,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from bot.core.models import Topic
+from bot.core.text_search import TextSearch
 
 MAX_QUERY_CHARS = 100  # raw characters of a query that are looked at
 MAX_MATCH_CHARS = 160  # normalized (jamo) characters that are matched
@@ -52,6 +53,7 @@ MAX_SUGGESTIONS = 5
 FIND_PREFIX_MIN = 3  # shorter queries ("ec") are too ambiguous to be a prefix signal in find()
 FUZZY_LIMIT = 48  # keys taken from rapidfuzz: enough for MAX_SUGGESTIONS + 1 distinct topics
 CONTAINED_STARTS = 8  # query words at which a contained key may start
+SENTENCE_WORDS = 3  # from this many words on, a query that names no topic is searched in the cards' words
 
 HEAD_BASE, HEAD_SPAN = 70.0, 30.0
 WORD_BASE, WORD_SPAN = 55.0, 24.0
@@ -184,6 +186,7 @@ class LookupIndex:
                     self._add_key(variant, t, kind, raw if kind == KIND_ALIAS else None, seen)
         self._key_lengths: tuple[int, ...] = tuple(sorted({len(k) for k in self._keys}))
         self._prefix_texts, self._prefix_keys, self._prefix_heads = self._prefix_table()
+        self._text_search: TextSearch | None = None  # built at the first sentence (~0.1 s), not at start
         self._alphabetical: tuple[int, ...] = tuple(
             sorted(range(len(self._topics)), key=lambda t: (self._topics[t].name.casefold(), self._topics[t].id))
         )
@@ -228,11 +231,32 @@ class LookupIndex:
             winner = ranked[0]
         top = winner if winner is not None else ranked[0] if ranked else None
         others = [t for t in ranked if t != winner and best[t][0] >= SUGGEST_FLOOR]
-        return LookupResult(
+        result = LookupResult(
             topic=self._topics[winner] if winner is not None else None,
             score=best[top][0] if top is not None else 0.0,
             suggestions=tuple(self._topics[t] for t in others[:MAX_SUGGESTIONS]),
         )
+        return result if result.topic is not None else self._from_sentence(query, result)
+
+    def _from_sentence(self, query: str, by_name: LookupResult) -> LookupResult:
+        """No name matched: the cards' words (a sentence like "run code without servers"). A query of
+        one or two words is more likely a name typed loosely ("s3 bucket", "efs가 뭐야"): its name
+        suggestions stay first, unless the cards' best topic is among them, and nothing is chosen."""
+        if self._text_search is None:
+            self._text_search = TextSearch(self._topics)
+        meant, runners_up = self._text_search.best(query)
+        by_text = (*((meant,) if meant else ()), *runners_up)
+        if len(query.split()) < SENTENCE_WORDS:
+            meant = None
+            first = by_text[:1] if by_text and by_text[0] in by_name.suggestions[:3] else by_name.suggestions[:1]
+            ordered = (*first, *by_name.suggestions, *by_text)
+        else:
+            ordered = (*by_text, *by_name.suggestions)
+        suggestions: list[Topic] = []
+        for topic in ordered:
+            if topic is not meant and topic not in suggestions and len(suggestions) < MAX_SUGGESTIONS:
+                suggestions.append(topic)
+        return LookupResult(topic=meant, score=by_name.score, suggestions=tuple(suggestions))
 
     def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """Autocomplete choices (label, topic id) for a partial query, best first."""

@@ -458,3 +458,8 @@ def test_every_name_finds_itself_with_prefix_and_case(
     for key in (topic.id, topic.name, topic.full_name):
         query = prefix + (key.upper() if upper else key)
         assert _found(index, query) == topic.id
+
+
+def test_a_sentence_sharing_one_word_with_a_card_chooses_nothing(index: LookupIndex) -> None:
+    result = index.find("which database stores documents like mongodb")  # "store" is in EBS's name only
+    assert result.topic is None
