@@ -1,8 +1,8 @@
 """`/aws` with a sentence instead of a name: the cards' own words, searched by BM25.
 
-"run code without servers" names no topic, but Lambda's card says "runs code without provisioning or
-managing servers". Each topic is a document of its name, full name and aliases (weighted up), its
-summary and its points, in both languages. English is split into words (lowercased, a plural "s"
+"detect objects in images" names no topic, but Rekognition's card says it "analyzes images" and "finds
+object and scene labels". Each topic is a document of its name, full name and aliases (weighted up),
+its summary and its points, in both languages. English is split into words (lowercased, a plural "s"
 dropped, common words skipped); Korean into two-syllable pieces, since Korean attaches particles to
 words ("파일 시스템을" still shares "파일", "시스", "스템" with "파일 시스템"). A topic is chosen only when
 it clearly leads: the other topics are returned as suggestions.
