@@ -244,9 +244,9 @@ class LookupIndex:
         suggestions stay first, unless the cards' best topic is among them, and nothing is chosen."""
         if self._text_search is None:
             self._text_search = TextSearch(self._topics)
-        meant, runners_up = self._text_search.best(query)
+        meant, runners_up = self._text_search.best(query[:MAX_QUERY_CHARS])
         by_text = (*((meant,) if meant else ()), *runners_up)
-        if len(query.split()) < SENTENCE_WORDS:
+        if len(query[:MAX_QUERY_CHARS].split()) < SENTENCE_WORDS:
             meant = None
             first = by_text[:1] if by_text and by_text[0] in by_name.suggestions[:3] else by_name.suggestions[:1]
             ordered = (*first, *by_name.suggestions, *by_text)
