@@ -82,12 +82,8 @@ class Router:
             if len(args) > MAX_ARGS:
                 return self.views.error(ctx.lang, "router.too_long", limit=MAX_ARGS)
             return await self._run(ctx, command, args)
-        except StoreError as exc:
-            log.error("store error on /%s in %s: %s", name, invocation.channel.channel_id, exc)
-            return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
-        except Exception:
-            log.exception("/%s failed in %s", name, invocation.channel.channel_id)
-            return self.views.error(ctx.lang if ctx else "ko", "router.failed")
+        except Exception as exc:
+            return self._failed(exc, f"/{name}", invocation.channel, ctx)
 
     async def _run(self, ctx: Context, command: Command, args: str) -> Reply:
         if command.is_group:
@@ -114,12 +110,8 @@ class Router:
             if handler is None or len(value) > MAX_ARGS:
                 return self.views.error(ctx.lang, "router.unknown_button")
             return await resolve(self.features, handler)(ctx, value)
-        except StoreError as exc:
-            log.error("store error on a %r click in %s: %s", action, press.channel.channel_id, exc)
-            return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
-        except Exception:
-            log.exception("a %r click failed in %s", action, press.channel.channel_id)
-            return self.views.error(ctx.lang if ctx else "ko", "router.failed")
+        except Exception as exc:
+            return self._failed(exc, f"a {action!r} click", press.channel, ctx)
 
     async def submit(self, submission: Submission) -> Reply:
         """Handle a filled-in form (opened by a button's reply). Never raises."""
@@ -136,12 +128,18 @@ class Router:
             values = {clean_text(name)[:MAX_NAME]: clean_text(text) for name, text in submission.values.items()}
             form_handler = cast(FormHandler, resolve(self.features, handler))
             return await form_handler(ctx, value, values)
-        except StoreError as exc:
-            log.error("store error on a %r form in %s: %s", action, submission.channel.channel_id, exc)
-            return self.views.error(ctx.lang if ctx else "ko", "router.store_error")
-        except Exception:
-            log.exception("a %r form failed in %s", action, submission.channel.channel_id)
-            return self.views.error(ctx.lang if ctx else "ko", "router.failed")
+        except Exception as exc:
+            return self._failed(exc, f"a {action!r} form", submission.channel, ctx)
+
+    def _failed(self, exc: Exception, what: str, channel: ChannelRef, ctx: Context | None) -> Reply:
+        """A failed entry point as a clear reply: the store's errors are named, anything else is a bug
+        (called from the `except` block, so the traceback is logged)."""
+        lang = ctx.lang if ctx else "ko"
+        if isinstance(exc, StoreError):
+            log.error("store error on %s in %s: %s", what, channel.channel_id, exc)
+            return self.views.error(lang, "router.store_error")
+        log.exception("%s failed in %s", what, channel.channel_id)
+        return self.views.error(lang, "router.failed")
 
     # --- context ----------------------------------------------------------------------------
 
