@@ -206,12 +206,19 @@ class StudyClient(discord.AutoShardedClient):
             task.add_done_callback(self._work.discard)
         return True
 
-    async def command(self, interaction: Interaction, name: str, args: object) -> None:
+    async def _accepted_source(self, interaction: Interaction) -> tuple[ChannelRef, Member] | None:
+        """Where and who, once the interaction is accepted; None when it was answered already (stopping,
+        or no channel to answer in)."""
         if not await self._accept(interaction):
-            return
+            return None
         source = self._source(interaction)
         if source is None:
             await self.answer_failure(interaction, "discord.no_channel")
+        return source
+
+    async def command(self, interaction: Interaction, name: str, args: object) -> None:
+        source = await self._accepted_source(interaction)
+        if source is None:
             return
         # args: a client may send a number for a text option; the router reads text
         invocation = Invocation(*source, name=name, args=str(args))
@@ -219,21 +226,15 @@ class StudyClient(discord.AutoShardedClient):
         await self.responder.respond(interaction, self.router.handle(invocation), private_guess=private)
 
     async def press(self, interaction: Interaction, action: str, value: str) -> None:
-        if not await self._accept(interaction):
-            return
-        source = self._source(interaction)
+        source = await self._accepted_source(interaction)
         if source is None:
-            await self.answer_failure(interaction, "discord.no_channel")
             return
         click = Press(*source, action=action, value=value)
         await self.responder.respond(interaction, self.router.press(click), private_guess=True)
 
     async def submit(self, interaction: Interaction, action: str, value: str, values: dict[str, str]) -> None:
-        if not await self._accept(interaction):
-            return
-        source = self._source(interaction)
+        source = await self._accepted_source(interaction)
         if source is None:
-            await self.answer_failure(interaction, "discord.no_channel")
             return
         submission = Submission(*source, action=action, value=value, values=values)
         await self.responder.respond(interaction, self.router.submit(submission), private_guess=True)
