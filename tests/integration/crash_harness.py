@@ -95,6 +95,12 @@ def records(path: Path) -> dict[str, tuple[str, str | None]]:
         }
 
 
+def stored_answers(path: Path) -> dict[str, int]:
+    """user id -> post id of every daily answer in the database file."""
+    with sqlite3.connect(path) as conn:
+        return {user: post for post, user in conn.execute("SELECT post_id, user_id FROM answers")}
+
+
 async def until(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import pytest
 from bot.core.i18n import Catalog
 from tests.fakes.discord import FakeDiscord, Interaction
 from tests.fakes.discord_payloads import CHANNEL, custom_ids, ephemeral
-from tests.integration.crash_harness import Studybot, records, until
+from tests.integration.crash_harness import Studybot, records, stored_answers, until
 from tests.integration.test_crash_discord import World, set_up, target
 
 CATALOG = Catalog.load()
@@ -59,12 +58,6 @@ def told(fake: FakeDiscord, payload: dict[str, Any]) -> str:
     if any(STOPPING in body for body in sent):
         return "stopping"
     return "deferred" if sent else ""
-
-
-def stored(db: Path) -> dict[str, int]:
-    """user id -> post id of every daily answer in the database file."""
-    with sqlite3.connect(db) as conn:
-        return {user: post for post, user in conn.execute("SELECT post_id, user_id FROM answers")}
 
 
 async def restart_and_check_one_post(world: World) -> Studybot:
@@ -179,7 +172,7 @@ async def test_sigterm_in_a_burst_of_clicks_stores_exactly_the_answers_it_confir
             await dispatch(payload)
 
         outcomes = {str(1100 + n): told(world.fake, p) for n, p in enumerate(clicks)}
-        answers = stored(world.db)
+        answers = stored_answers(world.db)
         confirmed = {user for user, outcome in outcomes.items() if outcome == "result"}
         assert set(answers) == confirmed  # every confirmed click stored, every stored click confirmed
         assert set(answers.values()) <= {int(choices[0].split(":")[1])}  # all on the one post
@@ -191,7 +184,7 @@ async def test_sigterm_in_a_burst_of_clicks_stores_exactly_the_answers_it_confir
         assert {outcomes[str(1150 + n)] for n in range(10)} == {""}
         print(f"confirmed {len(confirmed)}, refused {len(refused)}, unanswered {list(outcomes.values()).count('')}")
         bot = await world.start()  # and after a restart the answers are all there, counted once
-        assert stored(world.db) == answers
+        assert stored_answers(world.db) == answers
     finally:
         await bot.stop()
         print(bot.output()[-3000:])

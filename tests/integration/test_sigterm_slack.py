@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pytest
 
 from bot.core.i18n import Catalog
 from tests.fakes.slack import FakeSlack
-from tests.integration.crash_harness import Studybot, records, until
+from tests.integration.crash_harness import Studybot, records, stored_answers, until
 from tests.integration.test_crash_slack import World, arm
 
 CATALOG = Catalog.load()
@@ -50,11 +49,6 @@ def told(world: World, key: str, user: str) -> str:
     if any(marker in body for body in sent for marker in RESULTS):
         return "result"
     return "other" if sent else ""
-
-
-def stored(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        return {user: post for post, user in conn.execute("SELECT post_id, user_id FROM answers")}
 
 
 async def set_up(world: World) -> None:
@@ -173,7 +167,7 @@ async def test_sigterm_in_a_burst_of_clicks_stores_exactly_the_answers_it_confir
         assert await bot.wait() == 0
         await asyncio.gather(*burst)  # a connection caught as the listener closed ends with the process
 
-        answers = stored(world.db)
+        answers = stored_answers(world.db)
         outcomes = {users[n]: told(world, f"c{n}", users[n]) for n in range(50)}
         confirmed = {user for user, outcome in outcomes.items() if outcome == "result"}
         assert set(answers) == confirmed  # every confirmed click stored, every stored click confirmed
@@ -183,7 +177,7 @@ async def test_sigterm_in_a_burst_of_clicks_stores_exactly_the_answers_it_confir
         assert confirmed, "no click was answered before the stop"
         print(f"confirmed {len(confirmed)}, unanswered {len(users) - len(confirmed)}")
         bot = await world.start()  # after a restart the answers are all there, counted once
-        assert stored(world.db) == answers
+        assert stored_answers(world.db) == answers
     finally:
         await bot.stop()
         print(bot.output()[-3000:])
