@@ -13,19 +13,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.core.content import QuestionBank
-from bot.core.models import CLF_DOMAINS, DOMAINS, BoardRow, ChannelSettings, Field, Lang
+from bot.core.models import CLF_DOMAINS, DOMAINS, ChannelSettings, Field, Lang
 from bot.core.ports import Store
 from bot.core.study_types import Tally, WeakDomain
 from bot.core.study_views import insight_fields
 from bot.core.views import Views
-
-
-def most_improved(week: Sequence[BoardRow], previous: Sequence[BoardRow]) -> tuple[BoardRow, int] | None:
-    before = {row.user_id: row.points for row in previous}
-    risen = [(row, row.points - before[row.user_id]) for row in week if row.user_id in before]
-    risen = [(row, delta) for row, delta in risen if delta > 0]
-    risen.sort(key=lambda item: (-item[1], -item[0].points, item[0].name))
-    return risen[0] if risen else None
 
 
 def weakest_domain(tallies: Sequence[tuple[str, int, int]], bank: QuestionBank, exam: str) -> WeakDomain | None:

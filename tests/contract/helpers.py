@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from bot.core.models import ChannelSettings, Periods, Post, ReviewCard
+from bot.core.models import BoardRow, ChannelSettings, Periods, Post, ReviewCard
 from bot.core.ports import AnswerRules, NewAnswer, Store
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 09:00 in Seoul
@@ -71,3 +72,13 @@ async def day_post(store: Store, c: ChannelSettings, day: date) -> Post:
 
 def week(monday: date, correct: int, wrong: int = 0) -> dict[date, bool]:
     return {monday + timedelta(days=n): n < correct for n in range(correct + wrong)}
+
+
+def most_improved(week: Sequence[BoardRow], previous: Sequence[BoardRow]) -> tuple[BoardRow, int] | None:
+    """The weekly insight's rule computed from two whole boards: the reference the store's aggregate is
+    checked against."""
+    before = {row.user_id: row.points for row in previous}
+    risen = [(row, row.points - before[row.user_id]) for row in week if row.user_id in before]
+    risen = [(row, delta) for row, delta in risen if delta > 0]
+    risen.sort(key=lambda item: (-item[1], -item[0].points, item[0].name))
+    return risen[0] if risen else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from bot.core import insights
 from bot.core.models import ChannelSettings
 from bot.core.ports import AnswerRules, Store
 from tests.contract.helpers import (
@@ -19,6 +18,7 @@ from tests.contract.helpers import (
     answer_days,
     card_rule,
     channel,
+    most_improved,
     sent_post,
     week,
 )
@@ -130,9 +130,7 @@ async def test_tallies_per_member_and_per_channel(store):
 async def most_improved_checked(store: Store, c: ChannelSettings) -> tuple[str, int, int] | None:
     """The store's answer, checked against the insight computed in Python from the two whole boards."""
     found = await store.most_improved(c.id, THIS)
-    expected = insights.most_improved(
-        await store.board(c.id, "week", THIS, -1), await store.board(c.id, "week", BEFORE, -1)
-    )
+    expected = most_improved(await store.board(c.id, "week", THIS, -1), await store.board(c.id, "week", BEFORE, -1))
     assert found == expected
     return None if found is None else (found[0].name, found[0].points, found[1])
 
