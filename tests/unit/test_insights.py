@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.core.insights import most_improved, weekly_insights
+from bot.core.insights import weekly_insights
 from bot.core.models import BoardRow
 from bot.core.periods import board_period
 from tests.conftest import member
+from tests.contract.helpers import most_improved
 from tests.unit.test_daily import right, wrong
 from tests.unit.test_stats import at_nine_seoul, post_as
 
