@@ -19,7 +19,7 @@ from bot.core.choices import choice_options, decode_choice
 from bot.core.content import QuestionBank
 from bot.core.context import Context
 from bot.core.delivery import Delivery, Outcome, reveal_window
-from bot.core.models import ChannelSettings, Lang, Member, MessageRef, Post, Question, Reply
+from bot.core.models import ChannelSettings, Lang, Member, MessageRef, OutboxRecord, Post, Question, Reply
 from bot.core.numbers import parse_id
 from bot.core.periods import periods_of
 from bot.core.ports import AnswerRules, ChatPlatform, Clock, NewAnswer, Store
@@ -162,9 +162,10 @@ class Daily:
         closes = close_moment(settings, day)
         return closes if closes > now else now + timedelta(hours=1)
 
-    async def send(self, settings: ChannelSettings, post: Post) -> Outcome:
-        """Deliver the post's outbox record (adopting a message an earlier attempt may have made)."""
-        record = await self.store.outbox_get(f"post:{post.id}")
+    async def send(self, settings: ChannelSettings, post: Post, record: OutboxRecord | None = None) -> Outcome:
+        """Deliver the post's outbox record (adopting a message an earlier attempt may have made); `record`
+        when the caller has just read it."""
+        record = record or await self.store.outbox_get(f"post:{post.id}")
         if record is None or record.done:
             return Outcome(record.state if record else "gone", record.message_id if record else None)
         return await self.delivery.deliver(record, settings)
@@ -179,7 +180,8 @@ class Daily:
             return PostResult.ALREADY
         if record.done:  # missed or refused earlier: an admin asking again is worth another try
             await self.store.outbox_reopen(record.id, self.clock.now(), self.window(settings, day))
-        outcome = await self.send(settings, post)
+            record = None  # reopened: read again
+        outcome = await self.send(settings, post, record)
         return PostResult.POSTED if outcome.state in ("sent", "adopted") else PostResult.NOT_SENT
 
     async def refresh_post(self, settings: ChannelSettings, post_id: int) -> None:
