@@ -239,14 +239,15 @@ class LookupIndex:
         return result if result.topic is not None else self._from_sentence(query, result)
 
     def _from_sentence(self, query: str, by_name: LookupResult) -> LookupResult:
-        """No name matched: the cards' words (a sentence like "run code without servers"). A query of
+        """No name matched: the cards' words (a sentence like "detect objects in images"). A query of
         one or two words is more likely a name typed loosely ("s3 bucket", "efs가 뭐야"): its name
         suggestions stay first, unless the cards' best topic is among them, and nothing is chosen."""
         if self._text_search is None:
             self._text_search = TextSearch(self._topics)
-        meant, runners_up = self._text_search.best(query[:MAX_QUERY_CHARS])
+        query = query[:MAX_QUERY_CHARS]
+        meant, runners_up = self._text_search.best(query)
         by_text = (*((meant,) if meant else ()), *runners_up)
-        if len(query[:MAX_QUERY_CHARS].split()) < SENTENCE_WORDS:
+        if len(query.split()) < SENTENCE_WORDS:
             meant = None
             first = by_text[:1] if by_text and by_text[0] in by_name.suggestions[:3] else by_name.suggestions[:1]
             ordered = (*first, *by_name.suggestions, *by_text)
