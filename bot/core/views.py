@@ -16,12 +16,14 @@ from bot.core.i18n import Catalog
 from bot.core.models import CATEGORIES, AnswerOutcome, BoardRow, Button, Field, Lang, Post, Question, Reply, Topic
 
 TOP_FASTEST = 3
+RESULTS_KEPT = 1024  # daily results built once per question, outcome and language (a burst shares a few)
 
 
 class Views:
     def __init__(self, catalog: Catalog, bank: QuestionBank) -> None:
         self.catalog = catalog
         self.bank = bank
+        self._results: dict[tuple[str, bool, int, int | None, Lang], tuple[Question, Reply]] = {}
 
     def t(self, lang: Lang, key: str, **values: object) -> str:
         return self.catalog.t(lang, key, **values)
@@ -127,6 +129,18 @@ class Views:
         return ", ".join(f"{LETTERS[i]}. {question.choices[i].get(lang)}" for i in sorted(picked))
 
     def daily_result(self, question: Question, outcome: AnswerOutcome, lang: Lang) -> Reply:
+        shown_rank = outcome.rank if outcome.rank is not None and outcome.rank <= TOP_FASTEST else None
+        key = (question.id, outcome.correct, outcome.points, shown_rank, lang)
+        kept = self._results.get(key)
+        if kept is not None and kept[0] is question:
+            return kept[1]
+        if len(self._results) >= RESULTS_KEPT:
+            self._results.clear()
+        reply = self._daily_result(question, outcome, lang)
+        self._results[key] = (question, reply)
+        return reply
+
+    def _daily_result(self, question: Question, outcome: AnswerOutcome, lang: Lang) -> Reply:
         if outcome.correct:
             headline = self.t(lang, "quiz.correct_points", points=outcome.points)
             if outcome.rank is not None and outcome.rank <= TOP_FASTEST:

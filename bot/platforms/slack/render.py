@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from bot.core.models import Button, Field, Reply
@@ -191,12 +192,20 @@ def fallback_text(reply: Reply) -> str:
 
 def render(reply: Reply) -> list[SlackMessage]:
     """A reply as one or more messages of at most 50 blocks each (the rest continue in order)."""
+    return list(_rendered(reply))
+
+
+# A burst of clicks on one post gets the same few replies (right or wrong, the points): each is rendered
+# once. The blocks are shared between calls, so nothing may change them after rendering; the callers only
+# serialize them.
+@lru_cache(maxsize=256)
+def _rendered(reply: Reply) -> tuple[SlackMessage, ...]:
     blocks = blocks_of(reply) or [section(ELLIPSIS)]
     text = fallback_text(reply)
-    return [
+    return tuple(
         SlackMessage(text if start == 0 else ELLIPSIS, tuple(blocks[start : start + BLOCKS_PER_MESSAGE]))
         for start in range(0, len(blocks), BLOCKS_PER_MESSAGE)
-    ]
+    )
 
 
 def render_one(reply: Reply) -> SlackMessage:
