@@ -18,6 +18,9 @@ def choice_options(question: Question) -> list[frozenset[int]]:
 
 
 def encode_choice(picked: frozenset[int]) -> str:
+    if len(picked) == 1:  # most questions: one choice
+        for only in picked:
+            return str(only)
     return "+".join(str(i) for i in sorted(picked))
 
 
@@ -29,7 +32,10 @@ def decode_choice(text: str, question: Question) -> frozenset[int] | None:
         return None
     if encode_choice(picked) != text:  # only the canonical spelling a button carries: "0+3", not "3+0+0"
         return None
-    return picked if picked in choice_options(question) else None
+    # One of choice_options(question), without building them: the right size, every choice on the question.
+    size = len(question.answer) if question.kind == "multi" else 1
+    in_range = all(0 <= i < len(question.choices) for i in picked)
+    return picked if len(picked) == size and in_range else None
 
 
 def letters(picked: frozenset[int]) -> str:

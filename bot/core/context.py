@@ -18,7 +18,9 @@ class Context:
 
 def clean_text(text: str) -> str:
     """NFC, control and format characters and lone surrogates turned into spaces, white space folded."""
-    if text.isascii():  # the common case: nothing to normalize
+    if text.isascii() and text.isprintable():  # the common case: only spaces to fold
+        return " ".join(text.split())
+    if text.isascii():
         return " ".join("".join(" " if ch < " " or ch == "\x7f" else ch for ch in text).split())
     text = unicodedata.normalize("NFC", without_surrogates(text))
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)

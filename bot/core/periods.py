@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core.models import Periods
@@ -20,6 +21,7 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+@lru_cache(maxsize=64)  # every click on a post asks for the same date's
 def periods_of(day: date) -> Periods:
     """The week and month a daily post's answers count in: those of the post's local date."""
     return Periods(week_start(day), month_start(day))

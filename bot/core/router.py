@@ -152,13 +152,15 @@ class Router:
 
     async def remember(self, channel_ref: ChannelRef, member: Member) -> None:
         """Keep the member's name for boards and reveals (adapters call it when they learn a better one)."""
+        key = (channel_ref.platform, member.user_id)
+        if self._known_names.get(key) == member.name:  # as the platform gave it last time: already kept
+            return
         name = clean_text(member.name)[:80] or member.user_id
-        if self._known_names.get((channel_ref.platform, member.user_id)) != name:
-            try:
-                await self.store.remember_member(channel_ref.platform, member.user_id, name)
-                self._known_names[(channel_ref.platform, member.user_id)] = name
-            except StoreError as exc:  # a name is a nicety: lookups must keep working on a full disk
-                log.warning("could not remember member %s: %s", member.user_id, exc)
+        try:
+            await self.store.remember_member(channel_ref.platform, member.user_id, name)
+            self._known_names[key] = member.name
+        except StoreError as exc:  # a name is a nicety: lookups must keep working on a full disk
+            log.warning("could not remember member %s: %s", member.user_id, exc)
 
     def _listing(self) -> str:
         return ", ".join(f"/{name}" for name in self.commands)
