@@ -8,10 +8,11 @@ is done only once the platform confirmed it (sent), or when it is given up (miss
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot.core.models import OutboxRecord, Post
-from bot.store.codec import to_ms
+from bot.store.codec import at_ms, to_ms
 from bot.store.engine import Engine, Tx
 from bot.store.rows import outbox_from_row, post_from_row
 
@@ -68,6 +69,11 @@ class Posts:
     def _forget_post(self, post_id: int) -> None:
         self._open_posts.pop(post_id, None)
 
+    def _keep_open_post(self, post: Post) -> None:
+        if len(self._open_posts) >= OPEN_POST_CACHE_SIZE:
+            self._open_posts.clear()
+        self._open_posts[post.id] = post
+
     async def claim_post(
         self, channel_key: int, local_date: date, question_id: str, now: datetime, expires_at: datetime
     ) -> Post | None:
@@ -93,7 +99,10 @@ class Posts:
             )
             return post
 
-        return await self.engine.write(claim, order=(RACE_CLAIM, channel_key, local_date.isoformat()))
+        post = await self.engine.write(claim, order=(RACE_CLAIM, channel_key, local_date.isoformat()))
+        if post is not None:  # kept for clicks once it is sent (outbox_sent)
+            self._keep_open_post(post)
+        return post
 
     async def get_post(self, post_id: int) -> Post | None:
         if post_id in self._open_posts:
@@ -107,9 +116,7 @@ class Posts:
             rows = await self.engine.read("SELECT * FROM posts WHERE id = ?", (post_id,))
             post = post_from_row(rows[0]) if rows else None
             if post is not None and post.closed_at is None:
-                if len(self._open_posts) >= OPEN_POST_CACHE_SIZE:
-                    self._open_posts.clear()
-                self._open_posts[post_id] = post
+                self._keep_open_post(post)
             future.set_result(post)
             return post
         except BaseException as exc:
@@ -221,6 +228,8 @@ class Posts:
         return await self.engine.write(lease, order=(RACE_OUTBOX, record_id))
 
     async def outbox_sent(self, record_id: int, owner: str, message_id: str, now: datetime) -> bool:
+        cached: list[Post] = []  # the post as clicks read it, kept with its message once this commits
+
         async def sent(tx: Tx) -> bool:
             rows = await tx.fetch(
                 "UPDATE outbox SET state = 'sent', message_id = ?, lease_owner = NULL, lease_until = NULL, "
@@ -233,10 +242,14 @@ class Posts:
                     "UPDATE posts SET message_id = ?, posted_at = ? WHERE id = ?",
                     (message_id, to_ms(now), rows[0]["post_id"]),
                 )
-                self._forget_post(int(rows[0]["post_id"]))
+                post = self._open_posts.pop(int(rows[0]["post_id"]), None)
+                cached[:] = [] if post is None else [post]
             return bool(rows)
 
-        return await self.engine.write(sent, order=(RACE_OUTBOX, record_id))
+        done = await self.engine.write(sent, order=(RACE_OUTBOX, record_id))
+        for post in cached:  # its first clicks come now, to the process that posted it
+            self._keep_open_post(replace(post, message_id=message_id, posted_at=at_ms(to_ms(now))))
+        return done
 
     async def outbox_unlease(
         self, record_id: int, owner: str, now: datetime, error: str, *, outcome_unknown: bool = False
