@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.common import FixedClock, RenderingPlatform, emit, median, percentile, progress
 from bench.dataset import PLATFORM, TEAM, channel_id, channel_settings
-from bot.app import Core, Library, build_core
+from bot.app import Core, Library, build_core, settle_memory
 from bot.config import Settings
 from bot.core.choices import choice_options, encode_choice
 from bot.core.models import ChannelRef, Invocation, Member, Press
@@ -87,6 +87,7 @@ async def ours(url: str, settings: Settings, library: Library, size: int, rounds
         replace(settings, db_path=url), RenderingPlatform(), library=library, clock=FixedClock(DAY0),
         rng=random.Random(size), store=store, refresh_seconds=3.0,
     )  # fmt: skip
+    settle_memory()  # as a started bot does (Core.start), without its scheduler
     clock = core.clock
     assert isinstance(clock, FixedClock)
     members = [Member(f"U{n:06d}", f"member {n}") for n in range(size)]
