@@ -7,9 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from bot.core.models import AnswerOutcome, Post, ReviewCard
+from bot.core.models import AnswerOutcome, Periods, Post, ReviewCard
 from bot.core.ports import AnswerRules, NewAnswer, ReviewRule, StoreError
 from bot.store.codec import decode_picked, encode_picked, from_ms, to_ms
 from bot.store.engine import BatchGroup, Engine, Tx
@@ -23,7 +24,7 @@ class _Click:
     rules: AnswerRules
 
 
-@dataclass
+@dataclass(slots=True)
 class _Total:
     points: int = 0
     correct: int = 0
@@ -45,7 +46,7 @@ async def write_cards(tx: Tx, misses: Iterable[tuple[str, str, str, ReviewRule]]
         cards[(card.platform, card.user_id, card.question_id)] = card
     for platform, user_id, question_id, rule in misses:
         cards[(platform, user_id, question_id)] = rule(cards[(platform, user_id, question_id)])
-    await tx.executemany(
+    await tx.insert_rows(
         """
         INSERT INTO review_cards (platform, user_id, question_id, fsrs, due_at, misses, reviews, leech,
                                   created_at, updated_at)
@@ -65,7 +66,7 @@ async def write_cards(tx: Tx, misses: Iterable[tuple[str, str, str, ReviewRule]]
 
 async def add_member_tallies(tx: Tx, rows: Iterable[tuple[int, str, str, str, int, int]]) -> None:
     """(channel_key, user_id, question_id, source, answered, correct) added to the member's tallies."""
-    await tx.executemany(
+    await tx.insert_rows(
         """
         INSERT INTO member_tallies (channel_key, user_id, question_id, source, answered, correct)
         VALUES (?, ?, ?, ?, ?, ?)
@@ -160,6 +161,7 @@ RISE = """
 """
 
 
+@lru_cache(maxsize=64)
 def week_before(start: str) -> str:
     return (date.fromisoformat(start) - timedelta(weeks=1)).isoformat()
 
@@ -173,23 +175,29 @@ def rise_updates(
     `answered`, the batch's latest date of an answer in UTC or of a post): no row of it exists yet, and
     answers within their week are the common case."""
     found = set()
+    latest = answered + timedelta(days=1)
     for channel, _, start, user in weeks:
-        following = date.fromisoformat(start) + timedelta(weeks=1)
-        if following <= answered + timedelta(days=1):
+        following = week_after(start)
+        if following <= latest:
             found.add((channel, start, user, channel, following.isoformat(), user))
     return sorted(found)
+
+
+@lru_cache(maxsize=64)
+def week_after(start: str) -> date:
+    return date.fromisoformat(start) + timedelta(weeks=1)
 
 
 async def _write_totals(tx: Tx, totals: dict[tuple[int, str, str, str], _Total], answered: date) -> None:
     """The boards' totals. The month and all-time rows first: on PostgreSQL the all-time row's lock then
     orders two transactions of one member, so the later one's week rows read the weeks before as the
     earlier one committed them."""
-    await tx.executemany(
+    await tx.insert_rows(
         TOTALS_UPSERT,
         [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items() if key[1] != "week"],
     )
     weeks = [key for key in totals if key[1] == "week"]
-    await tx.executemany(
+    await tx.insert_rows(
         WEEK_UPSERT,
         [
             (ch, start, user, t.points, t.correct, t.answered, t.first_at, t.points, ch, week_before(start), user)
@@ -201,48 +209,57 @@ async def _write_totals(tx: Tx, totals: dict[tuple[int, str, str, str], _Total],
 
 
 async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) -> None:
-    await tx.executemany(
+    rows = []
+    per_post: dict[int, list[int]] = {}
+    totals: dict[tuple[int, str, str, str], _Total] = {}
+    tallies: dict[tuple[int, str, str], list[int]] = {}
+    starts: dict[Periods, tuple[tuple[str, str], ...]] = {}  # a burst's answers share a post, so its periods
+    for click, channel, points, seq in answers:
+        answer = click.answer
+        at, ok, user = to_ms(answer.at), int(answer.correct), answer.user_id
+        rows.append((click.post.id, user, channel, encode_picked(answer.picked), ok, points, at, seq))
+        counts = per_post.setdefault(click.post.id, [0, 0])
+        counts[0] += 1
+        counts[1] += ok
+        periods = starts.get(answer.periods)
+        if periods is None:
+            periods = starts[answer.periods] = (
+                ("week", answer.periods.week_start.isoformat()),
+                ("month", answer.periods.month_start.isoformat()),
+                ("all", ""),
+            )
+        for period, start in periods:
+            total = totals.get((channel, period, start, user))
+            if total is None:
+                total = totals[(channel, period, start, user)] = _Total(first_at=at)
+            total.points += points
+            total.correct += ok
+            total.answered += 1
+            if at < total.first_at:
+                total.first_at = at
+        tally = tallies.setdefault((channel, user, answer.question_id), [0, 0])
+        tally[0] += 1
+        tally[1] += ok
+    await tx.insert_rows(
         "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at, seq) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (c.post.id, c.answer.user_id, channel, encode_picked(c.answer.picked), int(c.answer.correct), points,
-             to_ms(c.answer.at), seq)
-            for c, channel, points, seq in answers
-        ],
-    )  # fmt: skip
-    per_post: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    totals: dict[tuple[int, str, str, str], _Total] = defaultdict(_Total)
-    tallies: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for click, channel, points, _ in answers:
-        answer, at = click.answer, to_ms(click.answer.at)
-        per_post[click.post.id][0] += 1
-        per_post[click.post.id][1] += int(answer.correct)
-        periods = (
-            ("week", answer.periods.week_start.isoformat()),
-            ("month", answer.periods.month_start.isoformat()),
-            ("all", ""),
-        )
-        for period, start in periods:
-            total = totals[(channel, period, start, answer.user_id)]
-            total.points += points
-            total.correct += int(answer.correct)
-            total.answered += 1
-            total.first_at = min(total.first_at, at)
-        tally = tallies[(channel, answer.user_id, answer.question_id)]
-        tally[0] += 1
-        tally[1] += int(answer.correct)
+        rows,
+    )
     await tx.executemany(
         "UPDATE posts SET answered = answered + ?, correct = correct + ? WHERE id = ?",
         [(n, ok, pid) for pid, (n, ok) in per_post.items()],
     )
-    latest = max(max(c.answer.at.astimezone(UTC).date(), c.post.local_date) for c, _, _, _ in answers)
+    latest = max(
+        max(c.answer.at for c, _, _, _ in answers).astimezone(UTC).date(),
+        max(c.post.local_date for c, _, _, _ in answers),
+    )
     await _write_totals(tx, totals, latest)
     await add_member_tallies(tx, [(ch, u, q, "daily", n, ok) for (ch, u, q), (n, ok) in tallies.items()])
     per_question: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for (channel, _, question), (n, ok) in tallies.items():
         per_question[(channel, question)][0] += n
         per_question[(channel, question)][1] += ok
-    await tx.executemany(
+    await tx.insert_rows(
         """
         INSERT INTO channel_tallies (channel_key, question_id, answered, correct) VALUES (?, ?, ?, ?)
         ON CONFLICT (channel_key, question_id) DO UPDATE SET answered = channel_tallies.answered + excluded.answered,

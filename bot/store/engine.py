@@ -39,6 +39,13 @@ class Tx(Protocol):
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
+    async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """`executemany` for an `INSERT ... VALUES (...) [ON CONFLICT ...]`, faster: PostgreSQL runs it as one
+        statement over arrays instead of one per row. So the rows must be distinct on the conflict target
+        (a statement upserts a row once), and what a row's expressions read must not be written by
+        another row of the same call (one statement reads the table as it was before it)."""
+        ...
+
 
 class Engine(Protocol):
     name: str

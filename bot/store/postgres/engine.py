@@ -81,6 +81,46 @@ class PgTx:
         if rows:
             await self.conn.executemany(dollars(sql), rows)
 
+    async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if len(rows) < 2 or (arrays := await self._over_arrays(sql)) is None:
+            await self.executemany(sql, rows)
+            return
+        await self.conn.execute(arrays, *(list(column) for column in zip(*rows, strict=True)))
+
+    async def _over_arrays(self, sql: str) -> str | None:
+        """The statement over arrays (`over_arrays`), with the parameter types PostgreSQL infers for the
+        statement as written; found once per statement."""
+        if sql not in _ARRAYS:
+            types = [t.name for t in (await self.conn.prepare(dollars(sql))).get_parameters()]
+            _ARRAYS[sql] = over_arrays(sql, types)
+        return _ARRAYS[sql]
+
+
+_ARRAYS: dict[str, str | None] = {}  # by statement; the same for every connection to our schema
+
+
+def over_arrays(sql: str, types: Sequence[str]) -> str | None:
+    """`INSERT INTO t (a, b) VALUES (?, ? + 1) ON CONFLICT ...` as `INSERT INTO t (a, b) SELECT v.c1,
+    v.c2 + 1 FROM unnest($1::int8[], $2::int8[]) AS v(c1, c2) ON CONFLICT ...`: one statement for all
+    the rows, each parameter one array. None for a statement of another shape (it runs row by row)."""
+    found = re.search(r"\bVALUES\s*\(", sql, re.IGNORECASE)
+    if found is None:
+        return None
+    depth, end = 0, None
+    for index in range(found.end() - 1, len(sql)):
+        depth += {"(": 1, ")": -1}.get(sql[index], 0)
+        if depth == 0:
+            end = index
+            break
+    values = sql[found.end() : end]
+    if end is None or values.count("?") != sql.count("?") or len(types) != sql.count("?"):
+        return None
+    parts = values.split("?")
+    expressions = parts[0] + "".join(f"v.c{n}{part}" for n, part in enumerate(parts[1:], start=1))
+    arrays = ", ".join(f"${n}::{name}[]" for n, name in enumerate(types, start=1))
+    columns = ", ".join(f"c{n}" for n in range(1, len(types) + 1))
+    return f"{sql[: found.start()]}SELECT {expressions} FROM unnest({arrays}) AS v({columns}){sql[end + 1 :]}"
+
 
 class PostgresEngine:
     name = "postgresql"

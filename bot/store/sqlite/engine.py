@@ -76,6 +76,9 @@ class SqliteTx:
         if rows:
             await self.conn.executemany(sql, rows)
 
+    async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self.executemany(sql, rows)  # one call already: SQLite runs in this process
+
 
 def check_file(path: str) -> None:
     """An existing database is checked before anything writes to it: a damaged one is refused, untouched."""
