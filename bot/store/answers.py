@@ -32,21 +32,27 @@ class _Total:
     first_at: int = 2**62
 
 
-async def write_cards(tx: Tx, misses: Iterable[tuple[str, str, str, ReviewRule]], now: datetime) -> None:
-    """Each miss's review card, from the card as it is in this transaction (or none)."""
+CardKey = tuple[str, str, str]  # platform, user, question
+
+
+async def write_cards(
+    tx: Tx,
+    misses: Iterable[tuple[str, str, str, ReviewRule]],
+    now: datetime,
+    known: dict[CardKey, ReviewCard] | None = None,
+) -> None:
+    """Each miss's review card, from the card as it is in this transaction (or none); `known`: the cards
+    of these keys already read (locked) in this transaction."""
     misses = list(misses)
     if not misses:
         return
     keys = sorted({(p, u, q) for p, u, q, _ in misses})
-    where = " OR ".join(["(platform = ? AND user_id = ? AND question_id = ?)"] * len(keys))
-    rows = await tx.fetch(f"SELECT * FROM review_cards WHERE {where}{tx.lock}", [v for k in keys for v in k])
-    cards: dict[tuple[str, str, str], ReviewCard | None] = {k: None for k in keys}
-    for row in rows:
-        card = card_from_row(row)
-        cards[(card.platform, card.user_id, card.question_id)] = card
+    if known is None:
+        known = await read_cards(tx, keys)
+    cards: dict[CardKey, ReviewCard | None] = {k: known.get(k) for k in keys}
     for platform, user_id, question_id, rule in misses:
         cards[(platform, user_id, question_id)] = rule(cards[(platform, user_id, question_id)])
-    await tx.insert_rows(
+    await tx.queue(
         """
         INSERT INTO review_cards (platform, user_id, question_id, fsrs, due_at, misses, reviews, leech,
                                   created_at, updated_at)
@@ -61,12 +67,33 @@ async def write_cards(tx: Tx, misses: Iterable[tuple[str, str, str, ReviewRule]]
             for c in (cards[k] for k in keys)
             if c is not None
         ],
+        distinct=True,
     )  # fmt: skip
+
+
+async def read_cards(tx: Tx, keys: Iterable[CardKey]) -> dict[CardKey, ReviewCard]:
+    """The cards there are of these keys, locked for this transaction: read per platform with two IN lists
+    (a burst is one question and many members)."""
+    wanted = set(keys)
+    found: dict[CardKey, ReviewCard] = {}
+    for platform in sorted({p for p, _, _ in wanted}):
+        users = sorted({u for p, u, _ in wanted if p == platform})
+        questions = sorted({q for p, _, q in wanted if p == platform})
+        rows = await tx.fetch(
+            f"SELECT * FROM review_cards WHERE platform = ? AND user_id IN ({marks(users)}) "
+            f"AND question_id IN ({marks(questions)}){tx.lock}",
+            [platform, *users, *questions],
+        )
+        for row in rows:
+            key = (row["platform"], row["user_id"], row["question_id"])
+            if key in wanted:  # the read may bring a member's card of another question of the batch
+                found[key] = card_from_row(row)
+    return found
 
 
 async def add_member_tallies(tx: Tx, rows: Iterable[tuple[int, str, str, str, int, int]]) -> None:
     """(channel_key, user_id, question_id, source, answered, correct) added to the member's tallies."""
-    await tx.insert_rows(
+    await tx.queue(
         """
         INSERT INTO member_tallies (channel_key, user_id, question_id, source, answered, correct)
         VALUES (?, ?, ?, ?, ?, ?)
@@ -74,6 +101,7 @@ async def add_member_tallies(tx: Tx, rows: Iterable[tuple[int, str, str, str, in
             answered = member_tallies.answered + excluded.answered, correct = member_tallies.correct + excluded.correct
         """,
         list(rows),
+        distinct=True,
     )
 
 
@@ -96,6 +124,11 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
             [*post_ids, *users],
         )
     }
+    # Every card a miss of this batch may change, read now: the rest of the batch's statements are then
+    # queued, and the database runs them while the rules are applied here.
+    cards = await read_cards(
+        tx, ((c.answer.platform, c.answer.user_id, c.answer.question_id) for c in clicks if not c.answer.correct)
+    )
     correct_so_far = {pid: int(row["correct"]) for pid, row in posts.items()}
     answered_so_far = {pid: int(row["answered"]) for pid, row in posts.items()}
     outcomes: list[AnswerOutcome | Exception] = []
@@ -130,7 +163,7 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
         outcomes.append(AnswerOutcome(True, answer.correct, points, rank, answer.picked))
     if answers:
         await _write_answers(tx, answers)
-        await write_cards(tx, misses, max(c.answer.at for c, _, _, _ in answers))
+        await write_cards(tx, misses, max(c.answer.at for c, _, _, _ in answers), cards)
     return outcomes
 
 
@@ -192,32 +225,43 @@ async def _write_totals(tx: Tx, totals: dict[tuple[int, str, str, str], _Total],
     """The boards' totals. The month and all-time rows first: on PostgreSQL the all-time row's lock then
     orders two transactions of one member, so the later one's week rows read the weeks before as the
     earlier one committed them."""
-    await tx.insert_rows(
+    await tx.queue(
         TOTALS_UPSERT,
         [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items() if key[1] != "week"],
+        distinct=True,
     )
     weeks = [key for key in totals if key[1] == "week"]
-    await tx.insert_rows(
+    await tx.queue(
         WEEK_UPSERT,
         [
             (ch, start, user, t.points, t.correct, t.answered, t.first_at, t.points, ch, week_before(start), user)
             for ch, _, start, user in weeks
             for t in (totals[(ch, "week", start, user)],)
         ],
+        distinct=True,  # a row's subquery reads the week before, which RISE sets right after
     )
-    await tx.executemany(RISE, rise_updates(weeks, answered))
+    await tx.queue(RISE, rise_updates(weeks, answered))
 
 
 async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) -> None:
-    rows = []
+    """The answers first; the database writes them while their aggregates are summed here."""
+    await tx.queue(
+        "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (c.post.id, c.answer.user_id, channel, encode_picked(c.answer.picked), int(c.answer.correct), points,
+             to_ms(c.answer.at), seq)
+            for c, channel, points, seq in answers
+        ],
+        distinct=True,
+    )  # fmt: skip
     per_post: dict[int, list[int]] = {}
     totals: dict[tuple[int, str, str, str], _Total] = {}
     tallies: dict[tuple[int, str, str], list[int]] = {}
     starts: dict[Periods, tuple[tuple[str, str], ...]] = {}  # a burst's answers share a post, so its periods
-    for click, channel, points, seq in answers:
+    for click, channel, points, _ in answers:
         answer = click.answer
         at, ok, user = to_ms(answer.at), int(answer.correct), answer.user_id
-        rows.append((click.post.id, user, channel, encode_picked(answer.picked), ok, points, at, seq))
         counts = per_post.setdefault(click.post.id, [0, 0])
         counts[0] += 1
         counts[1] += ok
@@ -240,12 +284,7 @@ async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) ->
         tally = tallies.setdefault((channel, user, answer.question_id), [0, 0])
         tally[0] += 1
         tally[1] += ok
-    await tx.insert_rows(
-        "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at, seq) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    await tx.executemany(
+    await tx.queue(
         "UPDATE posts SET answered = answered + ?, correct = correct + ? WHERE id = ?",
         [(n, ok, pid) for pid, (n, ok) in per_post.items()],
     )
@@ -259,13 +298,14 @@ async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) ->
     for (channel, _, question), (n, ok) in tallies.items():
         per_question[(channel, question)][0] += n
         per_question[(channel, question)][1] += ok
-    await tx.insert_rows(
+    await tx.queue(
         """
         INSERT INTO channel_tallies (channel_key, question_id, answered, correct) VALUES (?, ?, ?, ?)
         ON CONFLICT (channel_key, question_id) DO UPDATE SET answered = channel_tallies.answered + excluded.answered,
             correct = channel_tallies.correct + excluded.correct
         """,
         [(ch, q, n, ok) for (ch, q), (n, ok) in per_question.items()],
+        distinct=True,
     )
 
 

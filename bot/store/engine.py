@@ -46,6 +46,61 @@ class Tx(Protocol):
         another row of the same call (one statement reads the table as it was before it)."""
         ...
 
+    async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
+        """Start `executemany` (`insert_rows` when `distinct`) after the statements queued before it, and go
+        on without waiting: the database runs it while the job's Python prepares the next. Every other
+        statement waits for the queued ones first, and so does the end of the job (`flush`)."""
+        ...
+
+    async def flush(self) -> None:
+        """Wait for the queued statements; the first one's error, if any, is raised."""
+        ...
+
+    async def settle(self) -> BaseException | None:
+        """Wait for the queued statements, whatever happens; the first error, not raised."""
+        ...
+
+
+class Pipeline:
+    """`Tx.queue` and `Tx.flush` for an engine's transaction. `one_at_a_time`: the connection runs one
+    statement at a time (asyncpg), so each queued statement starts when the one before it ends; else
+    (aiosqlite, whose thread takes statements in order) each goes to the connection at once."""
+
+    one_at_a_time = False
+
+    def __init__(self) -> None:
+        self._queued: list[asyncio.Task[None]] = []
+
+    async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
+        raise NotImplementedError  # each engine's Tx runs the statement itself
+
+    async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
+        if not rows:
+            return
+        previous = self._queued[-1] if self._queued and self.one_at_a_time else None
+        self._queued.append(asyncio.ensure_future(self._after(previous, sql, rows, distinct)))
+        await asyncio.sleep(0)  # it starts now: its statement is on its way before the job goes on
+
+    async def _after(
+        self, previous: asyncio.Task[None] | None, sql: str, rows: Sequence[Sequence[Any]], distinct: bool
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        await self._run_many(sql, rows, distinct)
+
+    async def flush(self) -> None:
+        error = await self.settle()
+        if error is not None:
+            raise error
+
+    async def settle(self) -> BaseException | None:
+        """Wait for every queued statement, whatever happens; the first error, not raised."""
+        queued, self._queued = self._queued, []
+        if not queued:
+            return None
+        outcomes = await asyncio.gather(*queued, return_exceptions=True)
+        return next((o for o in outcomes if isinstance(o, BaseException)), None)
+
 
 class Engine(Protocol):
     name: str
@@ -215,7 +270,12 @@ class Writer:
         """Run `work` in a savepoint: a refused job is undone alone and its caller gets the error."""
         await tx.execute("SAVEPOINT job")
         try:
-            result = await work()
+            try:
+                result = await work()
+                await tx.flush()
+            except BaseException:
+                await tx.settle()  # statements it queued end before the savepoint is rolled back
+                raise
         except StoreError as exc:
             await tx.execute("ROLLBACK TO SAVEPOINT job")
             await tx.execute("RELEASE SAVEPOINT job")

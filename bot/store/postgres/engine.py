@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from bot.core.ports import StoreError
-from bot.store.engine import BatchGroup, Row, Tx, Writer
+from bot.store.engine import BatchGroup, Pipeline, Row, Tx, Writer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,27 +63,37 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
-class PgTx:
+class PgTx(Pipeline):
     lock = " FOR UPDATE"
+    one_at_a_time = True  # an asyncpg connection runs one statement at a time
 
     def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__()
         self.conn = conn
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        await self.flush()
         return list(await self.conn.fetch(dollars(sql), *params))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        await self.flush()
         status = await self.conn.execute(dollars(sql), *params)
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            await self.conn.executemany(dollars(sql), rows)
+        await self.flush()
+        await self._run_many(sql, rows, False)
 
     async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if len(rows) < 2 or (arrays := await self._over_arrays(sql)) is None:
-            await self.executemany(sql, rows)
+        await self.flush()
+        await self._run_many(sql, rows, True)
+
+    async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
+        if not rows:
+            return
+        if not distinct or len(rows) < 2 or (arrays := await self._over_arrays(sql)) is None:
+            await self.conn.executemany(dollars(sql), rows)
             return
         await self.conn.execute(arrays, *(list(column) for column in zip(*rows, strict=True)))
 

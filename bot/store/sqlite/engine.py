@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.core.ports import StoreError
-from bot.store.engine import BatchGroup, Row, Tx, Writer
+from bot.store.engine import BatchGroup, Pipeline, Row, Tx, Writer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,25 +59,32 @@ def statements(sql: str) -> list[str]:
     return found
 
 
-class SqliteTx:
+class SqliteTx(Pipeline):
     lock = ""  # BEGIN IMMEDIATE already holds the database's write lock
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__()
         self.conn = conn
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        await self.flush()
         return list(await self.conn.execute_fetchall(sql, params))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        await self.flush()
         async with self.conn.execute(sql, params) as cursor:
             return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            await self.conn.executemany(sql, rows)
+        await self.flush()
+        await self._run_many(sql, rows, False)
 
     async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         await self.executemany(sql, rows)  # one call already: SQLite runs in this process
+
+    async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
+        if rows:
+            await self.conn.executemany(sql, rows)
 
 
 def check_file(path: str) -> None:

@@ -1,10 +1,15 @@
-"""`Tx.insert_rows`: many rows in one call (on PostgreSQL one statement over arrays) store exactly what
-a statement per row stores, expressions and upserts included."""
+"""Writes of many rows: `Tx.insert_rows` (on PostgreSQL one statement over arrays) stores exactly what a
+statement per row stores; `Tx.queue` runs statements in order while the job goes on, and a job whose
+queued statement fails is undone alone."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
+
+from bot.core.ports import StoreError
 from bot.store.postgres.engine import over_arrays
 
 UPSERT = (
@@ -79,3 +84,37 @@ def test_statements_of_another_shape_run_row_by_row():
         "INSERT INTO t (a, b) SELECT v.c1, (v.c2 + 1) FROM unnest($1::int4[], $2::int4[]) AS v(c1, c2) "
         "ON CONFLICT (a) DO NOTHING"
     )
+
+
+async def test_queued_statements_run_in_order_and_a_read_in_the_job_sees_them(store):
+    async def work(tx: Any) -> list[int]:
+        await tx.queue(
+            "INSERT INTO counters (name, value) VALUES (?, ?)", [("test-a", 1), ("test-b", 2)], distinct=True
+        )
+        await tx.queue("UPDATE counters SET value = value * 10 WHERE name = ?", [("test-a",), ("test-b",)])
+        await tx.queue("UPDATE counters SET value = value + 1 WHERE name = ?", [("test-a",)])
+        rows = await tx.fetch("SELECT value FROM counters WHERE name LIKE 'test-%' ORDER BY name")
+        return [int(r[0]) for r in rows]
+
+    assert await store.engine.write(work) == [11, 20]
+    assert await counters(store) == {"test-a": 11, "test-b": 20}
+
+
+async def test_a_job_whose_queued_statement_fails_is_undone_alone(store):
+    await insert(store, UPSERT, [("test-taken", 1, "nobody")])
+
+    async def failing(tx: Any) -> None:
+        await tx.queue("INSERT INTO counters (name, value) VALUES (?, ?)", [("test-lost", 1)], distinct=True)
+        await tx.queue("INSERT INTO counters (name, value) VALUES (?, ?)", [("test-taken", 2)], distinct=True)
+        await tx.queue("INSERT INTO counters (name, value) VALUES (?, ?)", [("test-after", 3)], distinct=True)
+
+    async def fine(tx: Any) -> None:
+        await tx.queue("INSERT INTO counters (name, value) VALUES (?, ?)", [("test-kept", 4)], distinct=True)
+
+    outcomes = await asyncio.gather(store.engine.write(failing), store.engine.write(fine), return_exceptions=True)
+    assert isinstance(outcomes[0], StoreError) and outcomes[1] is None
+    assert await counters(store) == {"test-taken": 10, "test-kept": 4}
+    with pytest.raises(StoreError):  # and the next write still works, with nothing left queued
+        await store.engine.write(failing)
+    await insert(store, UPSERT, [("test-next", 5, "nobody")])
+    assert await counters(store) == {"test-taken": 10, "test-kept": 4, "test-next": 50}
