@@ -42,9 +42,9 @@ log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0
 # The cyclic collector's youngest generation is collected after this many new objects (Python's default
-# is 700): a burst of clicks makes a few dozen each, all freed by reference counting, and at 700 a
-# thousand clicks paid for some 50 collections, a sixth of the burst.
-YOUNG_OBJECTS_PER_COLLECTION = 10_000
+# is 700): a click makes a few dozen, nearly all freed by reference counting, and at 700 a burst of a
+# thousand clicks paid for some 50 collections, a sixth of its time (at 10,000, still 5%). A few MB at most.
+YOUNG_OBJECTS_PER_COLLECTION = 50_000
 
 
 class SystemClock:
@@ -99,7 +99,10 @@ class Core:
 
 def settle_memory() -> None:
     """Once started: what was loaded (the bank, the lookup index, the catalogs) stays for the life of the
-    process, so the collector stops scanning it, and it collects young objects less often."""
+    process, so the collector stops scanning it, and it collects young objects less often. Once per
+    process: a later start (tests start many bots) leaves what it made to the collector."""
+    if gc.get_threshold()[0] >= YOUNG_OBJECTS_PER_COLLECTION:
+        return
     gc.freeze()
     gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, *gc.get_threshold()[1:])
 
