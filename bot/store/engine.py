@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -61,18 +62,20 @@ class Tx(Protocol):
         ...
 
 
-class Pipeline:
-    """`Tx.queue` and `Tx.flush` for an engine's transaction. `one_at_a_time`: the connection runs one
-    statement at a time (asyncpg), so each queued statement starts when the one before it ends; else
-    (aiosqlite, whose thread takes statements in order) each goes to the connection at once."""
+class Pipeline(ABC):
+    """`Tx.queue`, `flush` and `settle` for an engine's transaction, which says how one statement runs
+    (`_run_many`). `one_at_a_time`: the connection runs one statement at a time (asyncpg), so each queued
+    statement starts when the one before it ends; else (aiosqlite, whose thread takes statements in
+    order) each goes to the connection at once."""
 
     one_at_a_time = False
 
     def __init__(self) -> None:
         self._queued: list[asyncio.Task[None]] = []
 
+    @abstractmethod
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
-        raise NotImplementedError  # each engine's Tx runs the statement itself
+        """`executemany`, or `insert_rows` when `distinct`, without waiting for queued statements."""
 
     async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
         if not rows:

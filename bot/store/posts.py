@@ -100,7 +100,7 @@ class Posts:
             return post
 
         post = await self.engine.write(claim, order=(RACE_CLAIM, channel_key, local_date.isoformat()))
-        if post is not None:  # kept for clicks once it is sent (outbox_sent)
+        if post is not None:  # kept for its clicks; outbox_sent adds its message id
             self._keep_open_post(post)
         return post
 
