@@ -40,17 +40,15 @@ class Tx(Protocol):
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
-    async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """`executemany` for an `INSERT ... VALUES (...) [ON CONFLICT ...]`, faster: PostgreSQL runs it as one
-        statement over arrays instead of one per row. So the rows must be distinct on the conflict target
-        (a statement upserts a row once), and what a row's expressions read must not be written by
-        another row of the same call (one statement reads the table as it was before it)."""
-        ...
-
     async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
-        """Start `executemany` (`insert_rows` when `distinct`) after the statements queued before it, and go
-        on without waiting: the database runs it while the job's Python prepares the next. Every other
-        statement waits for the queued ones first, and so does the end of the job (`flush`)."""
+        """Start `executemany` after the statements queued before it, and go on without waiting: the database
+        runs it while the job's Python prepares the next. Every other statement waits for the queued ones
+        first, and so does the end of the job (`flush`).
+
+        `distinct`, for an `INSERT ... VALUES (...) [ON CONFLICT ...]`: PostgreSQL runs it as one statement
+        over arrays instead of one per row. So the rows must be distinct on the conflict target (a
+        statement upserts a row once), and what a row's expressions read must not be written by another
+        row of the same call (one statement reads the table as it was before it)."""
         ...
 
     async def flush(self) -> None:
@@ -75,7 +73,8 @@ class Pipeline(ABC):
 
     @abstractmethod
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
-        """`executemany`, or `insert_rows` when `distinct`, without waiting for queued statements."""
+        """`executemany` (over arrays when `distinct`, where the engine can), without waiting for queued
+        statements."""
 
     async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
         if not rows:

@@ -1,5 +1,5 @@
-"""Writes of many rows: `Tx.insert_rows` (on PostgreSQL one statement over arrays) stores exactly what a
-statement per row stores; `Tx.queue` runs statements in order while the job goes on, and a job whose
+"""Writes of many rows: `Tx.queue` with `distinct` (on PostgreSQL one statement over arrays) stores exactly
+what a statement per row stores; queued statements run in order while the job goes on, and a job whose
 queued statement fails is undone alone."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ async def insert(store: Any, sql: str, rows: list[tuple[Any, ...]], *, one_by_on
             for row in rows:
                 await tx.execute(sql, row)
         else:
-            await tx.insert_rows(sql, rows)
+            await tx.queue(sql, rows, distinct=True)
 
     await store.engine.write(work)
 
@@ -59,7 +59,7 @@ async def test_one_row_and_no_rows_are_fine_and_nulls_travel(store):
 
 
 async def test_the_batch_and_the_row_by_row_writes_agree(store):
-    # Each row's subquery reads rows written before the call, none of the call's own (the rule of insert_rows).
+    # Each row's subquery reads rows written before the call, none of the call's own (the rule of a distinct queue).
     await insert(store, UPSERT, [(f"test-base-{n}", n, "nobody") for n in range(5)])
     rows = [(f"test-{n:02d}", n % 7, f"test-base-{n % 6}") for n in range(40)]
     await insert(store, UPSERT, rows, one_by_one=True)

@@ -85,10 +85,6 @@ class PgTx(Pipeline):
         await self.flush()
         await self._run_many(sql, rows, False)
 
-    async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self.flush()
-        await self._run_many(sql, rows, True)
-
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
         if not rows:
             return

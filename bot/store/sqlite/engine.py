@@ -79,11 +79,8 @@ class SqliteTx(Pipeline):
         await self.flush()
         await self._run_many(sql, rows, False)
 
-    async def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self.executemany(sql, rows)  # one call already: SQLite runs in this process
-
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
-        if rows:
+        if rows:  # distinct or not, one call: SQLite runs in this process
             await self.conn.executemany(sql, rows)
 
 
