@@ -228,27 +228,25 @@ class Posts:
         return await self.engine.write(lease, order=(RACE_OUTBOX, record_id))
 
     async def outbox_sent(self, record_id: int, owner: str, message_id: str, now: datetime) -> bool:
-        cached: list[Post] = []  # the post as clicks read it, kept with its message once this commits
-
-        async def sent(tx: Tx) -> bool:
+        async def sent(tx: Tx) -> tuple[bool, int | None]:
             rows = await tx.fetch(
                 "UPDATE outbox SET state = 'sent', message_id = ?, lease_owner = NULL, lease_until = NULL, "
                 "updated_at = ?, last_error = NULL WHERE id = ? AND state IN ('claimed', 'sending') "
                 "RETURNING kind, post_id",
                 (message_id, to_ms(now), record_id),
             )
-            if rows and rows[0]["kind"] == "post":
-                await tx.execute(
-                    "UPDATE posts SET message_id = ?, posted_at = ? WHERE id = ?",
-                    (message_id, to_ms(now), rows[0]["post_id"]),
-                )
-                post = self._open_posts.pop(int(rows[0]["post_id"]), None)
-                cached[:] = [] if post is None else [post]
-            return bool(rows)
+            if not rows or rows[0]["kind"] != "post":
+                return bool(rows), None
+            await tx.execute(
+                "UPDATE posts SET message_id = ?, posted_at = ? WHERE id = ?",
+                (message_id, to_ms(now), rows[0]["post_id"]),
+            )
+            return True, int(rows[0]["post_id"])
 
-        done = await self.engine.write(sent, order=(RACE_OUTBOX, record_id))
-        for post in cached:  # its first clicks come now, to the process that posted it
-            self._keep_open_post(replace(post, message_id=message_id, posted_at=at_ms(to_ms(now))))
+        done, post_id = await self.engine.write(sent, order=(RACE_OUTBOX, record_id))
+        cached = self._open_posts.get(post_id) if post_id is not None else None
+        if cached is not None:  # the post its clicks read, now with its message
+            self._open_posts[cached.id] = replace(cached, message_id=message_id, posted_at=at_ms(to_ms(now)))
         return done
 
     async def outbox_unlease(
