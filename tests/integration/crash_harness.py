@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import FIXTURE_CONTENT
 
@@ -85,6 +86,30 @@ class LockedDatabase:
     def release(self) -> None:
         self.conn.execute("ROLLBACK")
         self.conn.close()
+
+
+async def kill_at(step: str, bot: Studybot, fake: Any, hold: asyncio.Event, db: Path) -> None:
+    """SIGKILL while a send is held at `step`: "before" the platform made it (the fake then drops it), or
+    once the platform "answered" (the bot heard it and waits for the database, which the test locks).
+    `hold` lets the held request go on; `fake.drop_held` says whether the fake makes it."""
+    lock = None
+    if step == "answered":
+        lock = LockedDatabase(db)
+        hold.set()
+        await asyncio.sleep(0.8)  # the bot heard the platform's answer and waits for the database
+    bot.kill()
+    await bot.wait()
+    fake.drop_held = step == "before"
+    hold.set()
+    if lock is not None:
+        lock.release()
+
+
+async def all_sent_after_restart(db: Path) -> None:
+    """Once a process restarted after a kill: its reconciler ends every outbox record, and every send but
+    a weekly board (whose window may pass) ends sent."""
+    await until(lambda: all(state in ("sent", "missed", "failed") for state, _ in records(db).values()), 40)
+    assert {state for key, (state, _) in records(db).items() if not key.startswith("board")} == {"sent"}
 
 
 def records(path: Path) -> dict[str, tuple[str, str | None]]:

@@ -35,6 +35,20 @@ class RunningBot:
     async def interact(self, payload: dict[str, Any]) -> Call:
         return await self.fake.interact(payload)
 
+    def held(self, feature: str, method: str) -> asyncio.Event:
+        """The feature's handler waits for the returned event before it runs: a reply slower than Discord
+        lets an interaction wait."""
+        handlers = self.core.router.features[feature]
+        original = getattr(handlers, method)
+        release = asyncio.Event()
+
+        async def slow(*args: Any) -> Any:
+            await release.wait()
+            return await original(*args)
+
+        setattr(handlers, method, slow)
+        return release
+
     async def channel_id_key(self, channel_id: str) -> int:
         from bot.core.models import ChannelRef
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord_payloads import CHANNEL, Payloads, custom_ids, ephemeral
-from tests.integration.crash_harness import LockedDatabase, Studybot, records, until, write_config
+from tests.integration.crash_harness import Studybot, all_sent_after_restart, kill_at, write_config
 
 TOKEN = "MTEw.fake-bot-token.crash"
 STEPS = ("before", "made", "answered")
@@ -89,17 +89,7 @@ async def crash(world: World, bot: Studybot, item: str, step: str, trigger) -> N
     hold = world.fake.hold_before(method, path) if step == "before" else world.fake.hold_after(method, path)
     acting = asyncio.ensure_future(trigger())
     await asyncio.wait_for(world.fake.arrived.wait(), 30)
-    lock = None
-    if step == "answered":
-        lock = LockedDatabase(world.db)
-        hold.set()
-        await asyncio.sleep(0.8)  # the bot heard Discord's answer and waits for the database
-    bot.kill()
-    await bot.wait()
-    world.fake.drop_held = step == "before"
-    hold.set()
-    if lock is not None:
-        lock.release()
+    await kill_at(step, bot, world.fake, hold, world.db)
     acting.cancel()
     await asyncio.gather(acting, return_exceptions=True)
     world.fake.drop_held = False
@@ -134,9 +124,7 @@ async def test_a_kill_at_any_step_of_a_send_ends_with_exactly_one_of_it(world: W
             else:
                 await crash(world, bot, item, step, lambda: world.admin("close-now"))
         bot = await world.start()  # the restart: its reconciler settles what the killed process left
-        done = ("sent", "missed", "failed")
-        await until(lambda: all(state in done for state, _ in records(world.db).values()), 40)
-        assert {state for key, (state, _) in records(world.db).items() if not key.startswith("board")} == {"sent"}
+        await all_sent_after_restart(world.db)
         await check_exactly_once(world, item)
     finally:
         await bot.stop()
@@ -148,17 +136,7 @@ async def crash_on_start(world: World, item: str, step: str) -> Studybot:
     hold = world.fake.hold_before(method, path) if step == "before" else world.fake.hold_after(method, path)
     bot = await world.start()
     await asyncio.wait_for(world.fake.arrived.wait(), 30)
-    lock = None
-    if step == "answered":
-        lock = LockedDatabase(world.db)
-        hold.set()
-        await asyncio.sleep(0.8)
-    bot.kill()
-    await bot.wait()
-    world.fake.drop_held = step == "before"
-    hold.set()
-    if lock is not None:
-        lock.release()
+    await kill_at(step, bot, world.fake, hold, world.db)
     await asyncio.sleep(0.1)
     world.fake.drop_held = False
     return bot

@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_driver import SlackDriver
-from tests.integration.crash_harness import LockedDatabase, Studybot, records, until, write_config
+from tests.integration.crash_harness import Studybot, all_sent_after_restart, kill_at, until, write_config
 
 SECRET = "crash-signing-secret"
 STEPS = ("before", "made", "answered")
@@ -87,17 +87,7 @@ def target(item: str):  # type: ignore[no-untyped-def]
 async def kill_during(world: World, bot: Studybot, item: str, step: str) -> None:
     method, _ = target(item)
     await asyncio.wait_for(world.fake.arrived[method].wait(), 30)
-    lock = None
-    if step == "answered":
-        lock = LockedDatabase(world.db)
-        world.release.set()
-        await asyncio.sleep(0.8)  # the bot heard Slack's answer and waits for the database
-    bot.kill()
-    await bot.wait()
-    world.fake.drop_held = step == "before"
-    world.release.set()
-    if lock is not None:
-        lock.release()
+    await kill_at(step, bot, world.fake, world.release, world.db)
     await asyncio.sleep(0.2)
     world.fake.drop_held = False
 
@@ -144,10 +134,8 @@ async def test_a_kill_at_any_step_of_a_send_ends_with_exactly_one_of_it(world: W
                 acting = asyncio.ensure_future(world.driver.command("/studybot close-now", "U0"))
                 await kill_during(world, bot, item, step)
                 await asyncio.gather(acting, return_exceptions=True)
-        bot = await world.start()
-        done = ("sent", "missed", "failed")
-        await until(lambda: all(state in done for state, _ in records(world.db).values()), 40)
-        assert {state for key, (state, _) in records(world.db).items() if not key.startswith("board")} == {"sent"}
+        bot = await world.start()  # the restart: its reconciler settles what the killed process left
+        await all_sent_after_restart(world.db)
         await check_exactly_once(world, item)
     finally:
         await bot.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.core.choices import encode_choice
@@ -117,15 +115,7 @@ async def test_forged_and_broken_clicks_are_refused_clearly(discord_bot: Running
 
 async def test_a_slow_reply_is_deferred_then_sent(discord_bot: RunningBot):
     discord_bot.client.responder.defer_after = 0.01
-    release = asyncio.Event()
-    cards = discord_bot.core.router.features["cards"]
-    original = cards.command
-
-    async def slow(ctx, args):
-        await release.wait()
-        return await original(ctx, args)
-
-    cards.command = slow
+    release = discord_bot.held("cards", "command")
     payload = discord_bot.say.slash("aws", {"query": "efs"})
     call = await discord_bot.interact(payload)
     assert call.body["type"] == DEFERRED and ephemeral(call.body)

@@ -3,7 +3,6 @@ a modal, its submission is stored and thanked privately, forged values are refus
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -92,15 +91,7 @@ async def test_a_modal_cannot_follow_a_deferral_so_the_member_is_told_to_press_a
     bot = english_discord_bot
     message, question_id = await reveal(bot)
     bot.client.responder.defer_after = 0.01
-    release = asyncio.Event()
-    reports = bot.core.router.features["reports"]
-    original = reports.press_report
-
-    async def slow(ctx, value):
-        await release.wait()
-        return await original(ctx, value)
-
-    reports.press_report = slow
+    release = bot.held("reports", "press_report")
     payload = bot.say.click(message, f"report:{question_id}", who=4)
     call = await bot.interact(payload)
     assert call.body["type"] == DEFERRED
