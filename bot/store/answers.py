@@ -170,11 +170,14 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
 # A week row's rise: its points minus the same member's points the week before, NULL without such a row.
 # Kept by the week's upsert itself (a new row computes it, an existing one adds the points it gains), and
 # computed again by RISE on the week after a late answer's week.
-WEEK_UPSERT = """
+# The member's points of another week, found by the row's whole key (PostgreSQL's primary key carries the
+# points so that the planner never scans the week's ranking for them: schema 5 there).
+WEEK_POINTS = """
+    SELECT p.points FROM board_totals p
+    WHERE p.channel_key = ? AND p.period = 'week' AND p.period_start = ? AND p.user_id = ?"""
+WEEK_UPSERT = f"""
     INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at, rise)
-    VALUES (?, 'week', ?, ?, ?, ?, ?, ?, ? - (
-        SELECT p.points FROM board_totals p
-        WHERE p.channel_key = ? AND p.period = 'week' AND p.period_start = ? AND p.user_id = ?))
+    VALUES (?, 'week', ?, ?, ?, ?, ?, ?, ? - ({WEEK_POINTS}))
     ON CONFLICT (channel_key, period, period_start, user_id) DO UPDATE SET
         points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
         answered = board_totals.answered + excluded.answered, rise = board_totals.rise + excluded.points
@@ -186,10 +189,8 @@ TOTALS_UPSERT = """
         points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
         answered = board_totals.answered + excluded.answered
 """
-RISE = """
-    UPDATE board_totals SET rise = points - (
-        SELECT p.points FROM board_totals p
-        WHERE p.channel_key = ? AND p.period = 'week' AND p.period_start = ? AND p.user_id = ?)
+RISE = f"""
+    UPDATE board_totals SET rise = points - ({WEEK_POINTS})
     WHERE channel_key = ? AND period = 'week' AND period_start = ? AND user_id = ?
 """
 

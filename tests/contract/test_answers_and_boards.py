@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from bot.core.models import ChannelSettings
 from bot.core.ports import AnswerRules, Store
+from bot.store.answers import WEEK_POINTS
 from tests.contract.helpers import (
     BEFORE,
     DAY,
@@ -190,3 +191,21 @@ async def test_one_burst_answering_last_weeks_post_and_this_weeks_keeps_both_ris
         store.record_answer(today, answer("U3", True, day=monday), TENS),
     )
     assert await most_improved_checked(store, c) == ("U2", 30, 20)
+
+
+async def plan(store: Store, sql: str, params: tuple[object, ...]) -> str:
+    explain = "EXPLAIN " if store.engine.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    rows = await store.engine.read(explain + sql, params)
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+async def test_a_members_week_before_is_found_by_its_key_not_by_scanning_the_weeks_ranking(store):
+    """Every answer's week row reads the member's points of the week before. Without statistics (a new
+    week, a new table), PostgreSQL once read them from the ranking index, where the member comes after the
+    points: each answer of a burst scanned the channel's whole week."""
+    c = await channel(store)
+    for n in range(40):
+        await answer_days(store, c, f"U{n:02d}", {**week(BEFORE, 1), **week(THIS, 1)})
+    found = await plan(store, WEEK_POINTS, (c.id, BEFORE.isoformat(), "U07"))
+    assert "board_totals_rank" not in found
+    assert "board_totals_pkey" in found or "sqlite_autoindex_board_totals" in found
