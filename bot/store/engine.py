@@ -61,7 +61,7 @@ class Tx(Protocol):
 
 
 class Pipeline(ABC):
-    """`Tx.queue`, `flush` and `settle` for an engine's transaction, which says how one statement runs
+    """`Tx.executemany`, `queue`, `flush` and `settle` for an engine's transaction, which says how one statement runs
     (`_run_many`). `one_at_a_time`: the connection runs one statement at a time (asyncpg), so each queued
     statement starts when the one before it ends; else (aiosqlite, whose thread takes statements in
     order) each goes to the connection at once."""
@@ -75,6 +75,10 @@ class Pipeline(ABC):
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
         """`executemany` (over arrays when `distinct`, where the engine can), without waiting for queued
         statements."""
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self.flush()
+        await self._run_many(sql, rows, False)
 
     async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
         if not rows:

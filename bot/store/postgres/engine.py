@@ -81,10 +81,6 @@ class PgTx(Pipeline):
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self.flush()
-        await self._run_many(sql, rows, False)
-
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
         if not rows:
             return

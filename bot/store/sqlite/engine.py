@@ -75,10 +75,6 @@ class SqliteTx(Pipeline):
         async with self.conn.execute(sql, params) as cursor:
             return cursor.rowcount
 
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self.flush()
-        await self._run_many(sql, rows, False)
-
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
         if rows:  # distinct or not, one call: SQLite runs in this process
             await self.conn.executemany(sql, rows)
