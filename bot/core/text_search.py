@@ -84,9 +84,8 @@ class TextSearch:
                     doc[term] += weight
         return doc
 
-    def ranked(self, query: str) -> list[tuple[float, Topic]]:
-        """Topics that share words with `query`, best first, with their scores."""
-        wanted = set(terms(query))
+    def _ranked(self, wanted: set[str]) -> list[tuple[float, Topic]]:
+        """Topics that share words with the query's terms `wanted`, best first, with their scores."""
         if len(wanted) < MIN_TERMS:
             return []
         scores: dict[int, float] = {}
@@ -96,19 +95,20 @@ class TextSearch:
         order = sorted(scores.items(), key=lambda pair: (-pair[1], self._topics[pair[0]].id))
         return [(score, self._topics[n]) for n, score in order]
 
-    def _shares(self, query: str, topic: Topic) -> int:
+    def _shares(self, wanted: set[str], topic: Topic) -> int:
         """How many distinct words of the query the topic's card has: one shared word is chance."""
         doc = self._docs[self._index[topic.id]]
-        return sum(1 for term in set(terms(query)) if term in doc)
+        return sum(1 for term in wanted if term in doc)
 
     def best(self, query: str) -> tuple[Topic | None, tuple[Topic, ...]]:
         """The topic the sentence clearly means (or None), and the runners-up."""
-        ranked = self.ranked(query)
+        wanted = set(terms(query))
+        ranked = self._ranked(wanted)
         if not ranked:
             return None, ()
         top_score, top = ranked[0]
         second = ranked[1][0] if len(ranked) > 1 else 0.0
-        clear = top_score >= MIN_SCORE and top_score >= LEAD * second and self._shares(query, top) >= MIN_TERMS
+        clear = top_score >= MIN_SCORE and top_score >= LEAD * second and self._shares(wanted, top) >= MIN_TERMS
         chosen = top if clear else None
         others = tuple(topic for _, topic in ranked if topic is not chosen)
         return chosen, others

@@ -167,14 +167,14 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
     return outcomes
 
 
-# A week row's rise: its points minus the same member's points the week before, NULL without such a row.
-# Kept by the week's upsert itself (a new row computes it, an existing one adds the points it gains), and
-# computed again by RISE on the week after a late answer's week.
 # The member's points of another week, found by the row's whole key (PostgreSQL's primary key carries the
 # points so that the planner never scans the week's ranking for them: schema 5 there).
 WEEK_POINTS = """
     SELECT p.points FROM board_totals p
     WHERE p.channel_key = ? AND p.period = 'week' AND p.period_start = ? AND p.user_id = ?"""
+# A week row's rise: its points minus the same member's points the week before, NULL without such a row.
+# Kept by the week's upsert itself (a new row computes it, an existing one adds the points it gains), and
+# computed again by RISE on the week after a late answer's week.
 WEEK_UPSERT = f"""
     INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at, rise)
     VALUES (?, 'week', ?, ?, ?, ?, ?, ?, ? - ({WEEK_POINTS}))
@@ -200,6 +200,11 @@ def week_before(start: str) -> str:
     return (date.fromisoformat(start) - timedelta(weeks=1)).isoformat()
 
 
+@lru_cache(maxsize=64)
+def week_after(start: str) -> date:
+    return date.fromisoformat(start) + timedelta(weeks=1)
+
+
 def rise_updates(
     weeks: Iterable[tuple[int, str, str, str]], answered: date
 ) -> list[tuple[int, str, str, int, str, str]]:
@@ -215,11 +220,6 @@ def rise_updates(
         if following <= latest:
             found.add((channel, start, user, channel, following.isoformat(), user))
     return sorted(found)
-
-
-@lru_cache(maxsize=64)
-def week_after(start: str) -> date:
-    return date.fromisoformat(start) + timedelta(weeks=1)
 
 
 async def _write_totals(tx: Tx, totals: dict[tuple[int, str, str, str], _Total], answered: date) -> None:
