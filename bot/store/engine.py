@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,9 +40,10 @@ class Tx(Protocol):
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
     async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
-        """Start `executemany` after the statements queued before it, and go on without waiting: the database
-        runs it while the job's Python prepares the next. Every other statement waits for the queued ones
-        first, and so does the end of the job (`flush`).
+        """`executemany` after the statements queued before it, without waiting for it: on PostgreSQL the
+        server runs it while the job's Python prepares the next; SQLite runs the queued statements when the
+        job's Python is done (its driver's thread would slow that Python down). Every other statement waits
+        for the queued ones first, and so does the end of the job (`flush`).
 
         `distinct`, for an `INSERT ... VALUES (...) [ON CONFLICT ...]`: PostgreSQL runs it as one statement
         over arrays instead of one per row. So the rows must be distinct on the conflict target (a
@@ -56,56 +56,9 @@ class Tx(Protocol):
         ...
 
     async def settle(self) -> BaseException | None:
-        """Wait for the queued statements, whatever happens; the first error, not raised."""
+        """For a job that failed: wait for the queued statements already under way, whatever happens (those
+        not started may never run: the job's savepoint is rolled back next); the first error, not raised."""
         ...
-
-
-class Pipeline(ABC):
-    """`Tx.executemany`, `queue`, `flush` and `settle` for an engine's transaction, which says how one statement runs
-    (`_run_many`). `one_at_a_time`: the connection runs one statement at a time (asyncpg), so each queued
-    statement starts when the one before it ends; else (aiosqlite, whose thread takes statements in
-    order) each goes to the connection at once."""
-
-    one_at_a_time = False
-
-    def __init__(self) -> None:
-        self._queued: list[asyncio.Task[None]] = []
-
-    @abstractmethod
-    async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
-        """`executemany` (over arrays when `distinct`, where the engine can), without waiting for queued
-        statements."""
-
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self.flush()
-        await self._run_many(sql, rows, False)
-
-    async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
-        if not rows:
-            return
-        previous = self._queued[-1] if self._queued and self.one_at_a_time else None
-        self._queued.append(asyncio.ensure_future(self._after(previous, sql, rows, distinct)))
-        await asyncio.sleep(0)  # it starts now: its statement is on its way before the job goes on
-
-    async def _after(
-        self, previous: asyncio.Task[None] | None, sql: str, rows: Sequence[Sequence[Any]], distinct: bool
-    ) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        await self._run_many(sql, rows, distinct)
-
-    async def flush(self) -> None:
-        error = await self.settle()
-        if error is not None:
-            raise error
-
-    async def settle(self) -> BaseException | None:
-        """Wait for every queued statement, whatever happens; the first error, not raised."""
-        queued, self._queued = self._queued, []
-        if not queued:
-            return None
-        outcomes = await asyncio.gather(*queued, return_exceptions=True)
-        return next((o for o in outcomes if isinstance(o, BaseException)), None)
 
 
 class Engine(Protocol):

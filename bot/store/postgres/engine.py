@@ -9,6 +9,7 @@ advisory lock, so processes starting together migrate once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from bot.core.ports import StoreError
-from bot.store.engine import BatchGroup, Pipeline, Row, Tx, Writer
+from bot.store.engine import BatchGroup, Row, Tx, Writer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,13 +64,15 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
-class PgTx(Pipeline):
+class PgTx:
+    """A transaction on one asyncpg connection, which runs one statement at a time while Python goes on:
+    each queued statement starts when the one before it ends."""
+
     lock = " FOR UPDATE"
-    one_at_a_time = True  # an asyncpg connection runs one statement at a time
 
     def __init__(self, conn: asyncpg.Connection) -> None:
-        super().__init__()
         self.conn = conn
+        self._queued: list[asyncio.Task[None]] = []
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         await self.flush()
@@ -81,7 +84,38 @@ class PgTx(Pipeline):
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self.flush()
+        await self._run_many(sql, rows, False)
+
+    async def queue(self, sql: str, rows: Sequence[Sequence[Any]], *, distinct: bool = False) -> None:
+        if not rows:
+            return
+        previous = self._queued[-1] if self._queued else None
+        self._queued.append(asyncio.ensure_future(self._after(previous, sql, rows, distinct)))
+        await asyncio.sleep(0)  # it starts now: its statement is on its way before the job goes on
+
+    async def _after(
+        self, previous: asyncio.Task[None] | None, sql: str, rows: Sequence[Sequence[Any]], distinct: bool
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        await self._run_many(sql, rows, distinct)
+
+    async def flush(self) -> None:
+        error = await self.settle()
+        if error is not None:
+            raise error
+
+    async def settle(self) -> BaseException | None:
+        queued, self._queued = self._queued, []
+        if not queued:
+            return None
+        outcomes = await asyncio.gather(*queued, return_exceptions=True)
+        return next((o for o in outcomes if isinstance(o, BaseException)), None)
+
     async def _run_many(self, sql: str, rows: Sequence[Sequence[Any]], distinct: bool) -> None:
+        """`executemany`, as one statement over arrays when `distinct`, without waiting for queued statements."""
         if not rows:
             return
         if not distinct or len(rows) < 2 or (arrays := await self._over_arrays(sql)) is None:
