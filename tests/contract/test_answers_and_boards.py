@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from bot.core.models import ChannelSettings
+from bot.core.models import BoardRow, ChannelSettings
 from bot.core.ports import AnswerRules, Store
 from bot.store.answers import WEEK_POINTS
 from tests.contract.helpers import (
@@ -157,6 +157,22 @@ async def test_nobody_rose_nobody_is_most_improved(store):
     await answer_days(store, c, "U1", {**week(BEFORE, 2), **week(THIS, 2)})  # the same: no rise
     await answer_days(store, c, "U2", week(THIS, 3))  # new this week
     assert await most_improved_checked(store, c) is None
+
+
+async def test_misses_count_as_answered_and_leave_the_points_the_correct_answers_and_the_rise_alone(store):
+    c = await channel(store)
+    await answer_days(store, c, "U1", {**week(BEFORE, 1), **week(THIS, 2, 2)})  # 10 -> 20, then two misses
+    await answer_days(store, c, "U2", {**week(BEFORE, 1), **week(THIS, 0, 1)})  # 10 -> 0: a week of one miss
+
+    def totals(board: list[BoardRow]) -> dict[str, tuple[int, int, int]]:
+        return {r.user_id: (r.points, r.correct, r.answered) for r in board}
+
+    assert totals(await store.board(c.id, "week", THIS, 10)) == {"U1": (20, 2, 4), "U2": (0, 0, 1)}
+    # November holds the week before and this week's Monday (the 30th); December the rest of this week.
+    assert totals(await store.board(c.id, "month", date(2026, 11, 1), 10)) == {"U1": (20, 2, 2), "U2": (10, 1, 2)}
+    assert totals(await store.board(c.id, "month", date(2026, 12, 1), 10)) == {"U1": (10, 1, 3)}
+    assert totals(await store.board(c.id, "all", None, 10)) == {"U1": (30, 3, 5), "U2": (10, 1, 2)}
+    assert await most_improved_checked(store, c) == ("U1", 20, 10)
 
 
 async def test_a_late_answer_to_last_weeks_post_changes_this_weeks_rise(store):
