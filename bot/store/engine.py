@@ -170,8 +170,8 @@ class Writer:
             tx: Tx | None = None
             try:
                 tx = await self._begin()
-                results = await self._run(tx, batch)
-                await self._end(tx, True)
+                results, commit = await self._run(tx, batch)
+                await self._end(tx, commit)
                 break
             except Exception as exc:  # nothing of the batch was committed
                 if tx is not None:
@@ -202,32 +202,39 @@ class Writer:
             else:
                 future.set_result(outcome)
 
-    async def _run(self, tx: Tx, batch: list[_Job]) -> list[tuple[asyncio.Future[Any], Any]]:
+    async def _run(self, tx: Tx, batch: list[_Job]) -> tuple[list[tuple[asyncio.Future[Any], Any]], bool]:
+        """Every job's outcome, and whether to commit: not when the batch's one unit of work (a lone job or
+        one group) was refused, since it ran without a savepoint."""
         results: list[tuple[asyncio.Future[Any], Any]] = []
         groups: dict[str, list[_Job]] = {}
-        ordered: list[_Job] = []
+        lone: list[_Job] = []
         for job in batch:
             if job.group is not None:
                 groups.setdefault(job.group.name, []).append(job)
-            elif job.order is not None:
-                ordered.append(job)
             else:
-                results.append((job.future, await self._isolated(tx, partial(job.work, tx))))
-        for job in sorted(ordered, key=lambda job: job.order or ()):
-            results.append((job.future, await self._isolated(tx, partial(job.work, tx))))
+                lone.append(job)
+        alone = len(lone) + len(groups) == 1
+        refused = False
+        # Jobs with an order after the others, sorted by it (the stable sort keeps the rest in arrival order).
+        for job in sorted(lone, key=lambda job: (job.order is not None, job.order or ())):
+            outcome, refused = await self._isolated(tx, partial(job.work, tx), alone)
+            results.append((job.future, outcome))
         for jobs in sorted(groups.values(), key=lambda jobs: bool(jobs[0].group and jobs[0].group.last)):
             group = jobs[0].group
             assert group is not None
-            outcome = await self._isolated(tx, partial(group.run, tx, [j.work for j in jobs]))
-            if isinstance(outcome, BaseException):
+            outcome, refused = await self._isolated(tx, partial(group.run, tx, [j.work for j in jobs]), alone)
+            if refused:
                 results.extend((job.future, outcome) for job in jobs)
             else:
                 results.extend(zip([job.future for job in jobs], outcome, strict=True))
-        return results
+        return results, not (alone and refused)
 
-    async def _isolated(self, tx: Tx, work: Callable[[], Awaitable[Any]]) -> Any:
-        """Run `work` in a savepoint: a refused job is undone alone and its caller gets the error."""
-        await tx.execute("SAVEPOINT job")
+    async def _isolated(self, tx: Tx, work: Callable[[], Awaitable[Any]], alone: bool) -> tuple[Any, bool]:
+        """Run `work` in a savepoint: a refused job is undone alone and its caller gets the error. (outcome,
+        refused). `alone`: the batch's only unit of work, run without a savepoint (two statements fewer a
+        commit); if it is refused, the caller rolls the whole transaction back instead."""
+        if not alone:
+            await tx.execute("SAVEPOINT job")
         try:
             try:
                 result = await work()
@@ -236,17 +243,22 @@ class Writer:
                 await tx.settle()  # statements it queued end before the savepoint is rolled back
                 raise
         except StoreError as exc:
-            await tx.execute("ROLLBACK TO SAVEPOINT job")
-            await tx.execute("RELEASE SAVEPOINT job")
-            return exc
+            await self._undo(tx, alone)
+            return exc, True
         except Exception as exc:
             if not refusal(exc):
                 raise  # the database itself failed (disk full, I/O): the whole batch is rolled back
+            await self._undo(tx, alone)
+            return StoreError(f"could not save to the database: {exc}"), True
+        if not alone:
+            await tx.execute("RELEASE SAVEPOINT job")
+        return result, False
+
+    @staticmethod
+    async def _undo(tx: Tx, alone: bool) -> None:
+        if not alone:
             await tx.execute("ROLLBACK TO SAVEPOINT job")
             await tx.execute("RELEASE SAVEPOINT job")
-            return StoreError(f"could not save to the database: {exc}")
-        await tx.execute("RELEASE SAVEPOINT job")
-        return result
 
 
 def conflict(exc: BaseException) -> bool:
