@@ -31,10 +31,6 @@ class _Total:
     answered: int = 0
     first_at: int = 2**62
 
-    def scores(self) -> bool:
-        """It changes the member's points or correct answers, not only their count of answers."""
-        return bool(self.points or self.correct)
-
 
 CardKey = tuple[str, str, str]  # platform, user, question
 
@@ -179,22 +175,20 @@ WEEK_POINTS = """
 # A week row's rise: its points minus the same member's points the week before, NULL without such a row.
 # Kept by the week's upsert itself (a new row computes it, an existing one adds the points it gains), and
 # computed again by RISE on the week after a late answer's week.
-WEEK_INSERT = f"""
+WEEK_UPSERT = f"""
     INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at, rise)
     VALUES (?, 'week', ?, ?, ?, ?, ?, ?, ? - ({WEEK_POINTS}))
     ON CONFLICT (channel_key, period, period_start, user_id) DO UPDATE SET
-        answered = board_totals.answered + excluded.answered"""
-TOTALS_INSERT = """
+        points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
+        answered = board_totals.answered + excluded.answered, rise = board_totals.rise + excluded.points
+"""
+TOTALS_UPSERT = """
     INSERT INTO board_totals (channel_key, period, period_start, user_id, points, correct, answered, first_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (channel_key, period, period_start, user_id) DO UPDATE SET
-        answered = board_totals.answered + excluded.answered"""
-# Rows that gain no points and no correct answer (most misses) set only `answered`, which no index holds: the
-# ranking indexes are left alone (on PostgreSQL the update can then be HOT). The others set the scores too.
-SCORES = """,
-        points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct"""
-WEEK_UPSERT = WEEK_INSERT + SCORES + ", rise = board_totals.rise + excluded.points"
-TOTALS_UPSERT = TOTALS_INSERT + SCORES
+        points = board_totals.points + excluded.points, correct = board_totals.correct + excluded.correct,
+        answered = board_totals.answered + excluded.answered
+"""
 RISE = f"""
     UPDATE board_totals SET rise = points - ({WEEK_POINTS})
     WHERE channel_key = ? AND period = 'week' AND period_start = ? AND user_id = ?
@@ -232,19 +226,22 @@ async def _write_totals(tx: Tx, totals: dict[tuple[int, str, str, str], _Total],
     """The boards' totals. The month and all-time rows first: on PostgreSQL the all-time row's lock then
     orders two transactions of one member, so the later one's week rows read the weeks before as the
     earlier one committed them."""
-    others = [(key, t) for key, t in totals.items() if key[1] != "week"]
-    for scored, sql in ((True, TOTALS_UPSERT), (False, TOTALS_INSERT)):
-        rows = [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in others if t.scores() == scored]
-        await tx.queue(sql, rows, distinct=True)
-    weeks = [(key, t) for key, t in totals.items() if key[1] == "week"]
-    for scored, sql in ((True, WEEK_UPSERT), (False, WEEK_INSERT)):
-        week_rows = [
+    await tx.queue(
+        TOTALS_UPSERT,
+        [(*key, t.points, t.correct, t.answered, t.first_at) for key, t in totals.items() if key[1] != "week"],
+        distinct=True,
+    )
+    weeks = [key for key in totals if key[1] == "week"]
+    await tx.queue(
+        WEEK_UPSERT,
+        [
             (ch, start, user, t.points, t.correct, t.answered, t.first_at, t.points, ch, week_before(start), user)
-            for (ch, _, start, user), t in weeks
-            if t.scores() == scored
-        ]
-        await tx.queue(sql, week_rows, distinct=True)  # a row's subquery reads the week before, which RISE sets next
-    await tx.queue(RISE, rise_updates((key for key, _ in weeks), answered))
+            for ch, _, start, user in weeks
+            for t in (totals[(ch, "week", start, user)],)
+        ],
+        distinct=True,  # a row's subquery reads the week before, which RISE sets right after
+    )
+    await tx.queue(RISE, rise_updates(weeks, answered))
 
 
 async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) -> None:
