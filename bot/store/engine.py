@@ -3,8 +3,9 @@
 SQL is written once, with `?` placeholders and portable syntax (ON CONFLICT, RETURNING, CAST); an
 engine translates placeholders and runs it. Every write is a job run by one writer task: all the
 jobs waiting at that moment share one transaction and one commit (one fsync for a whole burst of
-clicks), each in its own savepoint so that one refused job does not undo the others. A job's caller
-is answered only after COMMIT, so nothing is confirmed before it is durable.
+clicks), each in its own savepoint so that one refused job does not undo the others (a transaction
+of one job needs none: its refusal rolls it all back). A job's caller is answered only after COMMIT,
+so nothing is confirmed before it is durable.
 """
 
 from __future__ import annotations
