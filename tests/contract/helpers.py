@@ -82,3 +82,10 @@ def most_improved(week: Sequence[BoardRow], previous: Sequence[BoardRow]) -> tup
     risen = [(row, delta) for row, delta in risen if delta > 0]
     risen.sort(key=lambda item: (-item[1], -item[0].points, item[0].name))
     return risen[0] if risen else None
+
+
+async def plan(store: Store, sql: str, params: tuple[object, ...]) -> str:
+    """The engine's plan of a query, as text (PostgreSQL's EXPLAIN, SQLite's EXPLAIN QUERY PLAN)."""
+    explain = "EXPLAIN " if store.engine.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    rows = await store.engine.read(explain + sql, params)
+    return "\n".join(str(row[-1]) for row in rows)

@@ -20,6 +20,7 @@ from tests.contract.helpers import (
     card_rule,
     channel,
     most_improved,
+    plan,
     sent_post,
     week,
 )
@@ -207,12 +208,6 @@ async def test_one_burst_answering_last_weeks_post_and_this_weeks_keeps_both_ris
         store.record_answer(today, answer("U3", True, day=monday), TENS),
     )
     assert await most_improved_checked(store, c) == ("U2", 30, 20)
-
-
-async def plan(store: Store, sql: str, params: tuple[object, ...]) -> str:
-    explain = "EXPLAIN " if store.engine.name == "postgresql" else "EXPLAIN QUERY PLAN "
-    rows = await store.engine.read(explain + sql, params)
-    return "\n".join(str(row[-1]) for row in rows)
 
 
 async def test_a_members_week_before_is_found_by_its_key_not_by_scanning_the_weeks_ranking(store):

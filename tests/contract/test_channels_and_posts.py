@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.core.models import ChannelRef, ChannelSettings
-from tests.contract.helpers import CLOSES, DAY, NOW, channel, sent_post
+from bot.store.posts import OPEN_POSTS
+from tests.contract.helpers import CLOSES, DAY, NOW, channel, plan, sent_post
 
 
 async def test_a_channel_is_saved_found_and_updated_in_place(store):
@@ -131,3 +132,17 @@ async def test_a_channel_of_another_platform_is_another_channel(store):
     other = await store.save_channel(ChannelSettings("slack", "T", "C1", active=True))
     assert {c.platform for c in await store.active_channels()} == {"test", "slack"}
     assert other.id != (await store.get_channel(ChannelRef("test", "T", "C1"))).id
+
+
+async def test_a_channels_open_posts_are_found_without_reading_its_closed_ones(store):
+    """The close job, and every start's catch-up for each channel, ask for the channel's open posts. Read
+    through the channel's key alone, that was every post the channel ever had."""
+    c = await channel(store)
+    days = [DAY + timedelta(days=n) for n in range(60)]
+    for day in days:
+        post = await sent_post(store, c.id, day, f"q{day.isoformat()}")
+        if day != days[-1]:
+            assert await store.close_post(post.id, NOW, CLOSES)
+    assert [p.local_date for p in await store.open_posts(c.id)] == [days[-1]]
+    found = await plan(store, OPEN_POSTS, (c.id,))
+    assert "posts_open" in found, found

@@ -337,14 +337,14 @@ def test_check_reports_integrity_schema_rows_pending_outbox_and_open_reports(cap
         rows = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in dbtools.TABLES}
     code, out, _ = check(capsys, "--db", str(history))
     assert code == 0
-    assert "integrity  ok" in out and "schema     9 (this studybot's latest: 9)" in out
+    assert "integrity  ok" in out and "schema     10 (this studybot's latest: 10)" in out
     assert "outbox     records not done: 1 sending" in out and "reports    open: 1" in out
     assert f"answers {rows['answers']}" in out
 
     code, out, _ = check(capsys, "--db", str(history), "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["engine"] == "sqlite"
-    assert report["schema_version"] == report["latest_schema_version"] == 9
+    assert report["schema_version"] == report["latest_schema_version"] == 10
     assert report["rows"] == rows
     assert report["outbox_not_done"] == {"sending": 1} and report["open_reports"] == 1
 
@@ -355,7 +355,7 @@ def test_check_on_postgresql(capsys, history, postgres):
     code, out, _ = check(capsys, "--db", pg, "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["engine"] == "postgresql"
-    assert report["schema_version"] == report["latest_schema_version"] == 5
+    assert report["schema_version"] == report["latest_schema_version"] == 6
     assert report["rows"]["answers"] == sqlite_dump(history)["answers"].__len__()
     assert report["open_reports"] == 1 and report["outbox_not_done"] == {}
 
