@@ -78,6 +78,7 @@ class PostRefresher:
         self._daily = daily
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
+        self._editing: set[int] = set()  # posts whose edit is on its way to the platform
 
     def touch(self, settings: ChannelSettings, post: Post) -> None:
         if post.id in self._tasks:
@@ -90,10 +91,13 @@ class PostRefresher:
             while True:
                 await asyncio.sleep(self._interval)
                 self._dirty.discard(post_id)
+                self._editing.add(post_id)
                 try:
                     await self._daily.refresh_post(settings, post_id)
                 except Exception:
                     log.exception("could not update the answered count of post %s in %s", post_id, settings.channel_id)
+                finally:
+                    self._editing.discard(post_id)
                 if post_id not in self._dirty:
                     return
         finally:
@@ -101,10 +105,16 @@ class PostRefresher:
             self._dirty.discard(post_id)
 
     async def settle(self, post_id: int) -> None:
-        """Wait until no answered-count edit of this post is pending or in flight."""
+        """For a post just closed, whose reveal replaces its count: wait for the edit on its way, if any, and
+        let none follow it. An edit still waiting for its time is dropped, so the reveal does not wait for
+        it (up to `interval` seconds after the last answer)."""
         task = self._tasks.get(post_id)
-        if task is not None:
-            await asyncio.gather(task, return_exceptions=True)
+        if task is None:
+            return
+        self._dirty.discard(post_id)
+        if post_id not in self._editing:
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
     async def flush(self) -> None:
         """Wait for every pending edit (tests, shutdown)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.app import build_core
 from bot.core.choices import encode_choice
 from bot.core.models import MessageRef, Reply
 from tests.conftest import Channel, member
@@ -82,3 +83,21 @@ async def reveal_during_a_slow_edit(channel: Channel, platform, slow: SlowEdits)
     slow.release.set()
     await closing
     assert [e.reply.kind for e in platform.edits()] == ["question", "reveal"]
+
+
+async def test_close_now_reveals_at_once_without_the_count_edit_still_waiting_for_its_time(
+    fixture_settings, library, clock, platform
+):  # type: ignore[no-untyped-def]
+    """Count edits wait `refresh_seconds` after a click so that a burst shares one; the admin's close-now
+    right after a click reveals at once, and the count edit never comes after it."""
+    core = await build_core(fixture_settings, platform, library=library, clock=clock, refresh_seconds=60.0)
+    try:
+        channel = Channel(core)
+        post, question = await post_today(channel)
+        await channel.click("answer", f"{post.id}:{encode_choice(question.answer)}", member(1))
+        reply = await asyncio.wait_for(channel.say("/studybot close-now"), 5)
+        assert reply.kind != "error", reply.body
+        await asyncio.wait_for(core.daily.refresher.flush(), 5)
+        assert [e.reply.kind for e in platform.edits()] == ["reveal"]
+    finally:
+        await core.close()

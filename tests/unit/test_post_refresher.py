@@ -52,18 +52,33 @@ async def test_an_answer_during_an_edit_gets_one_more_edit_after_it():
     assert quiz.most_in_flight == 1  # two edits in flight at once could land in either order
 
 
-async def test_settle_waits_for_the_edit_in_flight():
+async def test_settle_waits_for_the_edit_in_flight_and_lets_none_follow_it():
     quiz = SlowQuiz()
     refresher = PostRefresher(0.0, quiz)  # type: ignore[arg-type]
     quiz.answers = 1
     refresher.touch(SETTINGS, POST)
     await quiz.started.wait()
+    quiz.answers = 2
+    refresher.touch(SETTINGS, POST)  # the last click before the close: the reveal will show it
     settled = asyncio.create_task(refresher.settle(POST.id))
     await asyncio.sleep(0)
     assert not settled.done()
     quiz.release.set()
     await settled
+    await refresher.flush()
     assert quiz.edits == [1]
+
+
+async def test_settle_drops_an_edit_still_waiting_for_its_time():
+    """The close reveals the post at once: it does not wait out the interval of a count edit the reveal
+    replaces anyway."""
+    quiz = SlowQuiz()
+    quiz.release.set()
+    refresher = PostRefresher(60.0, quiz)  # type: ignore[arg-type]
+    refresher.touch(SETTINGS, POST)
+    await asyncio.wait_for(refresher.settle(POST.id), 1)
+    await asyncio.wait_for(refresher.flush(), 1)
+    assert quiz.edits == []
 
 
 async def test_stopping_does_not_wait_forever_for_a_count_edit_the_platform_never_answers(core, caplog):
