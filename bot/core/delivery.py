@@ -243,7 +243,8 @@ class Delivery:
             return Outcome("gone")
         lang = settings.language
         if before.kind == "post":
-            count = await self.store.answer_count(post.id)
+            # Before a first try no message exists that anyone could have answered: the count is 0.
+            count = await self.store.answer_count(post.id) if before.attempts else 0
             return await self._post(before, settings, self.views.daily_post(question, post, count, lang))
         message = await self._post_message(post, settings)
         if message is None:

@@ -70,3 +70,44 @@ async def test_a_click_that_meets_the_reveal_is_refused_not_counted_behind_its_b
     assert reply.kind == "error" and "closed" in reply.body
     assert await core.store.answers_to(post.id) == []
     assert await core.store.board(settings.id, "all", None, 10) == []
+
+
+class ArrivesUnseen(ArrivesThenTimesOut):
+    """The first post arrives and times out, and the platform's search cannot see it either."""
+
+    async def find(self, channel, key, reply, *, parent=None):  # type: ignore[no-untyped-def]
+        return None
+
+
+async def test_a_post_sent_again_after_members_answered_the_first_copy_shows_their_answers(
+    fixture_settings, library, clock
+):  # type: ignore[no-untyped-def]
+    """Only the first try of a post can skip reading its answer count (no message exists before it); a
+    later try counts the answers members gave on a copy that arrived unseen."""
+    from bot.app import build_core
+
+    platform = ArrivesUnseen()
+    clicked: list[str] = []
+
+    async def a_member_answers_the_first_copy_meanwhile(_: float) -> None:
+        if not clicked:
+            [first] = platform.posts("question")
+            clicked.append(first.reply.buttons[0].value)
+            await channel.click("answer", clicked[0], member(1))
+
+    clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=UTC))  # Monday 08:00 in Seoul
+    core = await build_core(
+        fixture_settings, platform, library=library, clock=clock, refresh_seconds=0.0,
+        sleep=a_member_answers_the_first_copy_meanwhile,
+    )  # fmt: skip
+    channel = Channel(core)
+    try:
+        await channel.say("/studybot setup")
+        scheduler = await start_scheduler(core, live=False)
+        clock.set(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))  # 09:00
+        await scheduler.run_job("post", CHANNEL)
+        first, again = platform.posts("question")
+        assert clicked and first.reply.footer.endswith("0명 응답")
+        assert again.reply.footer.endswith("1명 응답")
+    finally:
+        await core.close()
