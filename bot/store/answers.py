@@ -125,7 +125,7 @@ async def _record_clicks(tx: Tx, clicks: list[_Click]) -> list[AnswerOutcome | E
         )
     }
     # Every card a miss of this batch may change, read now: the rest of the batch's statements are then
-    # queued, and the database runs them while the rules are applied here.
+    # queued (PostgreSQL runs them while the rules are applied here; SQLite once they are done).
     cards = await read_cards(
         tx, ((c.answer.platform, c.answer.user_id, c.answer.question_id) for c in clicks if not c.answer.correct)
     )
@@ -245,7 +245,7 @@ async def _write_totals(tx: Tx, totals: dict[tuple[int, str, str, str], _Total],
 
 
 async def _write_answers(tx: Tx, answers: list[tuple[_Click, int, int, int]]) -> None:
-    """The answers first; the database writes them while their aggregates are summed here."""
+    """The answers first, then their aggregates, summed here (PostgreSQL writes the answers meanwhile)."""
     await tx.queue(
         "INSERT INTO answers (post_id, user_id, channel_key, picked, correct, points, answered_at, seq) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
