@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from bot.app import start_scheduler
+from bot.app import Core, Library, build_core, start_scheduler
+from bot.config import Settings
 from bot.core.choices import encode_choice
+from bot.core.delivery import Sleep
+from bot.schedule import Scheduler
 from tests.conftest import CHANNEL, Channel, member
+from tests.fakes.clock import FixedClock
 from tests.fakes.platform import RecordingPlatform
 
 
@@ -22,19 +28,27 @@ async def no_sleep(_: float) -> None:
     return None
 
 
-async def test_a_post_whose_answer_was_lost_is_adopted_not_sent_again(fixture_settings, library, clock):
-    from bot.app import build_core
-
-    platform = ArrivesThenTimesOut()
+@asynccontextmanager
+async def set_up_at_eight(
+    fixture_settings: Settings, library: Library, clock: FixedClock, platform: RecordingPlatform, sleep: Sleep
+) -> AsyncIterator[tuple[Core, Channel, Scheduler]]:
+    """A channel set up at 08:00 in Seoul on `platform` (retries waiting with `sleep`), and its scheduler;
+    the clock then reads 09:00, the post's time."""
     clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=UTC))  # Monday 08:00 in Seoul
-    core = await build_core(
-        fixture_settings, platform, library=library, clock=clock, refresh_seconds=0.0, sleep=no_sleep
-    )
+    core = await build_core(fixture_settings, platform, library=library, clock=clock, refresh_seconds=0.0, sleep=sleep)
     channel = Channel(core)
     try:
         await channel.say("/studybot setup")
         scheduler = await start_scheduler(core, live=False)
         clock.set(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))  # 09:00
+        yield core, channel, scheduler
+    finally:
+        await core.close()
+
+
+async def test_a_post_whose_answer_was_lost_is_adopted_not_sent_again(fixture_settings, library, clock):
+    platform = ArrivesThenTimesOut()
+    async with set_up_at_eight(fixture_settings, library, clock, platform, no_sleep) as (core, channel, scheduler):
         await scheduler.run_job("post", CHANNEL)
         # The first send arrived although its answer was lost: the retry found it and adopted it.
         [copy] = platform.posts("question")
@@ -47,8 +61,6 @@ async def test_a_post_whose_answer_was_lost_is_adopted_not_sent_again(fixture_se
         right = next(b.value for b in copies[0].reply.buttons if b.value.endswith(encode_choice(question.answer)))
         reply = await channel.click("answer", right, member(1))
         assert reply.kind == "result" and "Correct" in reply.title
-    finally:
-        await core.close()
 
 
 async def test_a_click_that_meets_the_reveal_is_refused_not_counted_behind_its_back(core, channel):
@@ -84,8 +96,6 @@ async def test_a_post_sent_again_after_members_answered_the_first_copy_shows_the
 ):  # type: ignore[no-untyped-def]
     """Only the first try of a post can skip reading its answer count (no message exists before it); a
     later try counts the answers members gave on a copy that arrived unseen."""
-    from bot.app import build_core
-
     platform = ArrivesUnseen()
     clicked: list[str] = []
 
@@ -95,19 +105,9 @@ async def test_a_post_sent_again_after_members_answered_the_first_copy_shows_the
             clicked.append(first.reply.buttons[0].value)
             await channel.click("answer", clicked[0], member(1))
 
-    clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=UTC))  # Monday 08:00 in Seoul
-    core = await build_core(
-        fixture_settings, platform, library=library, clock=clock, refresh_seconds=0.0,
-        sleep=a_member_answers_the_first_copy_meanwhile,
-    )  # fmt: skip
-    channel = Channel(core)
-    try:
-        await channel.say("/studybot setup")
-        scheduler = await start_scheduler(core, live=False)
-        clock.set(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))  # 09:00
+    meanwhile = a_member_answers_the_first_copy_meanwhile
+    async with set_up_at_eight(fixture_settings, library, clock, platform, meanwhile) as (_, channel, scheduler):
         await scheduler.run_job("post", CHANNEL)
         first, again = platform.posts("question")
         assert clicked and first.reply.footer.endswith("0명 응답")
         assert again.reply.footer.endswith("1명 응답")
-    finally:
-        await core.close()
