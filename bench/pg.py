@@ -55,3 +55,18 @@ async def create_database(
         return 0.0
     finally:
         await conn.close()
+
+
+async def check_server(url: str) -> str | None:
+    """Why the benches cannot use this server (unreachable, refused, no right to create databases), or None."""
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except (OSError, TimeoutError, asyncpg.PostgresError, ValueError) as exc:
+        return f"cannot connect ({exc})"
+    try:
+        allowed = await conn.fetchval("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")
+    finally:
+        await conn.close()
+    return None if allowed else "this user may not create databases (the benches make and drop bench_* databases)"
