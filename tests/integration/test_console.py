@@ -94,6 +94,25 @@ async def test_a_bad_answer_line_gets_the_usage_not_a_crash(console, typed):
     assert "/answer" in said and "went wrong" not in said
 
 
+async def test_a_button_number_past_the_last_names_the_buttons_there_are(console):
+    session, screen, _ = console
+    await session.line("/quiz")
+    quiz = session.working
+    assert quiz is not None and len(quiz.buttons) > 1
+    mark = len(screen.lines)
+    await session.line(f"/answer {len(quiz.buttons) + 1}")
+    assert f"its buttons are 1 to {len(quiz.buttons)}" in screen.since(mark)
+    await session.line("/studybot post-now")
+    await session.line("/answer 1")  # the daily result carries one button: report the question
+    result = session.platform.latest
+    assert result is not None and len(result.buttons) == 1
+    mark = len(screen.lines)
+    await session.line(f"/answer #{result.number} 2")
+    said = screen.since(mark)
+    assert f"Message #{result.number} has no button 2: its only button is 1." in said
+    assert "1 to 1" not in said
+
+
 async def test_a_new_console_channel_speaks_the_consoles_language(fixture_settings, library, clock):
     from dataclasses import replace
 

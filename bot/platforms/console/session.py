@@ -106,7 +106,8 @@ class ConsoleSession:
                 return self._error("console.no_buttons")
         n = int(match[2])
         if not 1 <= n <= len(target.buttons):
-            return self._error("console.no_button", n=n, count=len(target.buttons), number=target.number)
+            key = "console.no_button_one" if len(target.buttons) == 1 else "console.no_button"
+            return self._error(key, n=n, count=len(target.buttons), number=target.number)
         button = target.buttons[n - 1]
         return await self.router.press(Press(CONSOLE_CHANNEL, self.member, button.action, button.value, self.lang))
 
