@@ -13,22 +13,24 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 from bot.core import content as content_module
-from bot.core import models as models_module
+from bot.core import content_rules, cues, models, yaml_lines
 from bot.core.content import QuestionBank, load_bank
 from bot.core.models import Compare, Question, Text, Topic
 
 log = logging.getLogger(__name__)
 FORMAT = 1
+# Every module whose code decides what a checked bank is (a test finds them from content.py's imports).
+CHECKER: tuple[ModuleType, ...] = (content_module, content_rules, cues, models, yaml_lines)
 
 
 def content_digest(root: Path) -> str:
     """Covers the content's bytes and the checker's own code: a new rule means a new check."""
     digest = hashlib.sha256(f"studybot-bank-v{FORMAT}".encode())
-    for module in (content_module, models_module):
+    for module in CHECKER:
         digest.update(Path(module.__file__ or "").read_bytes())
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")):
         digest.update(str(path.relative_to(root)).encode())

@@ -125,3 +125,41 @@ def test_the_bank_cache_is_checked_again_when_the_checker_changes(tmp_path, monk
     checker.write_bytes(Path(bank_cache.content_module.__file__).read_bytes() + b"\n# a new rule\n")
     monkeypatch.setattr(bank_cache.content_module, "__file__", str(checker))
     assert bank_cache.content_digest(root) != before
+
+
+def _bot_imports(module_file: str) -> set[str]:
+    import ast
+
+    tree = ast.parse(Path(module_file).read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot."):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("bot."))
+    return found
+
+
+def test_the_bank_cache_digest_covers_every_module_the_checker_imports(tmp_path, monkeypatch):
+    """A new rule in any module of the checker (content_rules, cues, ...) means a new check."""
+    import importlib
+
+    from bot import bank_cache
+
+    wanted, todo = set(), ["bot.core.content"]
+    while todo:
+        name = todo.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        todo.extend(_bot_imports(importlib.import_module(name).__file__ or ""))
+    assert {m.__name__ for m in bank_cache.CHECKER} == wanted
+    root = copy_fixture(tmp_path)
+    before = bank_cache.content_digest(root)
+    for name in sorted(wanted):
+        module = importlib.import_module(name)
+        changed = tmp_path / f"{name}.py"
+        changed.write_bytes(Path(module.__file__ or "").read_bytes() + b"\n# a new rule\n")
+        with monkeypatch.context() as patch:
+            patch.setattr(module, "__file__", str(changed))
+            assert bank_cache.content_digest(root) != before, name
