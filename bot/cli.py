@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.metadata
 import logging
 import os
 import sys
@@ -259,6 +258,8 @@ def _configure_logging(verbose: bool, quiet: bool = False) -> None:
 
 
 def version() -> str:
+    import importlib.metadata  # a fifth of the CLI's imports: only --version reads it
+
     try:
         return importlib.metadata.version("studybot")
     except importlib.metadata.PackageNotFoundError:

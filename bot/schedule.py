@@ -18,9 +18,9 @@ import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.boards import week_that_ended
@@ -31,6 +31,9 @@ from bot.core.models import ChannelRef, ChannelSettings
 from bot.core.periods import week_label
 from bot.core.ports import Clock, Store
 from bot.core.settings import DAY_NAMES
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +146,8 @@ class Scheduler:
             await self.reconcile()
             await self.catch_up(channels)
             return
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # only a live bot needs it, not the CLI's tools
+
         self.live = AsyncIOScheduler(timezone=UTC)
         for spec in self.jobs.values():
             self._sync(spec.id)
