@@ -7,10 +7,25 @@ from datetime import date
 from bot.core.models import BoardRow, QuestionTally
 from bot.store.engine import Engine
 
-BETTER = (
-    "(points > ? OR (points = ? AND (correct > ? OR (correct = ? AND "
-    "(first_at < ? OR (first_at = ? AND user_id < ?))))))"
-)
+# A member's rank: the members ahead of them, counted in two ranges of board_totals_rank (more points;
+# the same points and ahead on the ties), so the count reads the members ahead, not the whole board.
+RANK = """
+    WITH me AS (
+        SELECT b.points, b.correct, b.answered, b.first_at, COALESCE(u.name, b.user_id) AS name
+        FROM board_totals b
+        JOIN channels c ON c.id = b.channel_key
+        LEFT JOIN users u ON u.platform = c.platform AND u.user_id = b.user_id
+        WHERE b.channel_key = ? AND b.period = ? AND b.period_start = ? AND b.user_id = ?
+    )
+    SELECT me.points, me.correct, me.answered, me.name,
+        (SELECT COUNT(*) FROM board_totals o
+         WHERE o.channel_key = ? AND o.period = ? AND o.period_start = ? AND o.points > me.points)
+        + (SELECT COUNT(*) FROM board_totals o
+           WHERE o.channel_key = ? AND o.period = ? AND o.period_start = ? AND o.points = me.points
+             AND (o.correct > me.correct OR (o.correct = me.correct
+                  AND (o.first_at < me.first_at OR (o.first_at = me.first_at AND o.user_id < ?)))))
+    FROM me
+"""
 
 
 def _period(period: str, start: date | None) -> tuple[str, str]:
@@ -42,25 +57,12 @@ class Boards:
         self, channel_key: int, period: str, start: date | None, user_id: str
     ) -> tuple[int, BoardRow] | None:
         kind, begins = _period(period, start)
-        mine = await self.engine.read(
-            """
-            SELECT b.points, b.correct, b.answered, b.first_at, COALESCE(u.name, b.user_id)
-            FROM board_totals b
-            JOIN channels c ON c.id = b.channel_key
-            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = b.user_id
-            WHERE b.channel_key = ? AND b.period = ? AND b.period_start = ? AND b.user_id = ?
-            """,
-            (channel_key, kind, begins, user_id),
-        )
-        if not mine:
+        where = (channel_key, kind, begins)
+        rows = await self.engine.read(RANK, (*where, user_id, *where, *where, user_id))
+        if not rows:
             return None
-        points, correct, answered, first_at, name = mine[0]
-        ahead = await self.engine.read(
-            f"SELECT COUNT(*) FROM board_totals WHERE channel_key = ? AND period = ? AND period_start = ? AND {BETTER}",
-            (channel_key, kind, begins, points, points, correct, correct, first_at, first_at, user_id),
-        )
-        row = BoardRow(user_id, name, int(points), int(correct), int(answered))
-        return int(ahead[0][0]) + 1, row
+        points, correct, answered, name, ahead = rows[0]
+        return int(ahead) + 1, BoardRow(user_id, name, int(points), int(correct), int(answered))
 
     async def most_improved(self, channel_key: int, monday: date) -> tuple[BoardRow, int] | None:
         """The member whose week of `monday` rose most in points over the week before (both weeks answered);

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+import pytest
+
 from bot.core.models import BoardRow, ChannelSettings
 from bot.core.ports import AnswerRules, Store
 from bot.store.answers import WEEK_POINTS
+from bot.store.boards import RANK
 from tests.contract.helpers import (
     BEFORE,
     DAY,
@@ -109,6 +112,44 @@ async def test_ties_go_to_more_correct_answers_then_to_who_began_first(store):
     assert [(r.user_id, r.name) for r in board] == [("U2", "Second"), ("U1", "U1"), ("U3", "U3")]
     assert await store.board_rank(c.id, "all", None, "U3") == (3, board[2])
     assert await store.board_rank(c.id, "all", None, "nobody") is None
+
+
+async def test_every_members_rank_is_their_place_on_the_whole_board(store):
+    """Ties on points, then on correct answers, then on who began first (the same instant too): each
+    member's own rank is where the full board puts them, on every period."""
+    c = await channel(store)
+    days = [DAY + timedelta(days=n) for n in range(3)]
+    posts = [await sent_post(store, c.id, day, f"q{n}") for n, day in enumerate(days)]
+    for n in range(14):
+        for d, (day, post) in enumerate(zip(days, posts, strict=True)):
+            if (n + d) % 4 == 3:
+                continue  # some members skip a day
+            right = (n * 7 + d) % 3 != 0
+            at = NOW + timedelta(days=d, seconds=n % 5)  # equal first answers for some members
+            await store.record_answer(post, answer(f"U{n:02d}", right, at=at, day=day, question=f"q{n % 3}"), RULES)
+    for period, start in (("week", DAY), ("month", DAY.replace(day=1)), ("all", None)):
+        board = await store.board(c.id, period, start, -1)
+        assert len(board) == 14
+        assert len({(r.points, r.correct) for r in board}) < 14  # the board has ties to break
+        for place, row in enumerate(board, start=1):
+            assert await store.board_rank(c.id, period, start, row.user_id) == (place, row)
+
+
+async def test_a_members_rank_counts_only_the_members_ahead_in_the_ranking_index(store):
+    """The members ahead: a range of board_totals_rank above the member's points (then their tie group),
+    not every row of the board checked one by one. SQLite plans by the indexes alone. PostgreSQL plans by
+    cost: it reads a board this small whole, and takes the same ranges on a large one (a 2,972-member
+    board at 5M answers: 0.14 ms for the first member, 0.50 ms for the last, 0.44–0.49 ms before)."""
+    if store.engine.name == "postgresql":
+        pytest.skip("PostgreSQL's plan for a small board is a scan by cost; measured on a large one (bench)")
+    c = await channel(store)
+    post = await sent_post(store, c.id)
+    for n in range(30):
+        await store.record_answer(post, answer(f"U{n:02d}", n % 3 != 0, at=NOW + timedelta(seconds=n)), RULES)
+    where = (c.id, "all", "")
+    found = await plan(store, RANK, (*where, "U07", *where, *where, "U07"))
+    assert "board_totals_rank" in found
+    assert "points>?" in found.replace(" ", "")
 
 
 async def test_tallies_per_member_and_per_channel(store):
