@@ -27,31 +27,44 @@ def _ordered(tallies: dict[str, Tally], order: Sequence[str]) -> dict[str, Tally
     return {key: tallies[key] for key in order if key in tallies}
 
 
-def _add(tally: Tally, answered: int, correct: int) -> None:
+def _add(tallies: dict[str, Tally], key: str, answered: int, correct: int) -> None:
+    tally = tallies.get(key)
+    if tally is None:
+        tally = tallies[key] = Tally()
     tally.answered += answered
     tally.correct += correct
 
 
 def summarize(name: str, tallies: Iterable[QuestionTally], bank: QuestionBank) -> MemberStats:
-    """From the member's tallies per question and source; questions no longer in the bank count in totals only."""
+    """From the member's tallies per question and source; questions no longer in the bank count in totals only.
+    The sources of a question are summed first, so the bank is consulted once per question."""
     stats = MemberStats(name)
+    per_question: dict[str, list[int]] = {}
+    for t in tallies:
+        stats.by_source[t.source] = stats.by_source.get(t.source, 0) + t.answered
+        sums = per_question.get(t.question_id)
+        if sums is None:
+            per_question[t.question_id] = [t.answered, t.correct]
+        else:
+            sums[0] += t.answered
+            sums[1] += t.correct
     domains: dict[str, Tally] = {}
     clf: dict[str, Tally] = {}
     categories: dict[str, Tally] = {}
     topics: dict[str, Tally] = {}
-    for t in tallies:
-        _add(stats.total, t.answered, t.correct)
-        stats.by_source[t.source] = stats.by_source.get(t.source, 0) + t.answered
-        question = bank.questions.get(t.question_id)
+    for question_id, (answered, correct) in per_question.items():
+        stats.total.answered += answered
+        stats.total.correct += correct
+        question = bank.questions.get(question_id)
         if question is None:
             continue
-        _add(domains.setdefault(question.domain, Tally()), t.answered, t.correct)
+        _add(domains, question.domain, answered, correct)
         if question.clf_domain:
-            _add(clf.setdefault(question.clf_domain, Tally()), t.answered, t.correct)
+            _add(clf, question.clf_domain, answered, correct)
         topic = bank.topics.get(question.topic)
         if topic is not None:
-            _add(categories.setdefault(topic.category, Tally()), t.answered, t.correct)
-            _add(topics.setdefault(topic.id, Tally()), t.answered, t.correct)
+            _add(categories, topic.category, answered, correct)
+            _add(topics, topic.id, answered, correct)
     stats.by_domain = _ordered(domains, DOMAINS)
     stats.by_clf_domain = _ordered(clf, CLF_DOMAINS)
     stats.by_category = _ordered(categories, CATEGORIES)
