@@ -149,3 +149,50 @@ def test_an_unopenable_database_path_is_one_clear_line_and_status_2(tmp_path):
     assert "Traceback" not in result.stderr and "Event loop is closed" not in result.stderr
     [line] = [text for text in result.stderr.splitlines() if text.startswith("studybot:")]
     assert "cannot create the folder of database" in line
+
+
+def rows_in_the_file_alone(path: Path) -> int:
+    """The members the database file itself holds, without its WAL: what checkpoints have copied so far."""
+    with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+
+
+async def write_five_megabytes(store: SqliteStore) -> None:
+    """2,500 members with 2 KB names in one commit: a WAL of well over SQLite's 1,000-page checkpoint mark."""
+    rows = [("t", f"U{n:05d}", f"{n:05d}" + "x" * 2000) for n in range(2500)]
+
+    async def insert(tx):  # type: ignore[no-untyped-def]
+        await tx.executemany("INSERT INTO users (platform, user_id, name) VALUES (?, ?, ?)", rows)
+
+    await store.engine.write(insert)
+
+
+async def test_a_commit_never_waits_for_a_checkpoint_the_checkpointer_copies_the_wal_after(tmp_path, monkeypatch):
+    """SQLite would copy the WAL into the file inside the commit that takes it past 1,000 pages (the slowest
+    bursts of answers). Here no commit does: the checkpointer does it on its own connection, after."""
+    import bot.store.sqlite.engine as sqlite_engine
+
+    monkeypatch.setattr(sqlite_engine, "CHECKPOINT_SECONDS", 30.0, raising=False)  # not before this test looks
+    path = tmp_path / "wal.db"
+    await (await SqliteStore.open(path)).close()  # a new file: its schema is in the file itself
+    store = await SqliteStore.open(path)
+    try:
+        await write_five_megabytes(store)
+        assert Path(f"{path}-wal").stat().st_size > 1000 * 4096
+        assert rows_in_the_file_alone(path) == 0  # the commit copied nothing
+        assert len(await store.engine.read("SELECT user_id FROM users")) == 2500  # readers see it all
+    finally:
+        await store.close()
+    assert rows_in_the_file_alone(path) == 2500  # the last connection to close copies what was left
+
+    monkeypatch.setattr(sqlite_engine, "CHECKPOINT_SECONDS", 0.05, raising=False)
+    store = await SqliteStore.open(path)
+    try:
+        await store.remember_member("t", "U-late", "late")
+        for _ in range(100):
+            if rows_in_the_file_alone(path) == 2501:
+                break
+            await asyncio.sleep(0.02)
+        assert rows_in_the_file_alone(path) == 2501  # copied soon after the commit, the store still open
+    finally:
+        await store.close()
