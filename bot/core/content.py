@@ -14,12 +14,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from bot.core.content_rules import Fault, FileChecker, normalize
 from bot.core.cues import cue_figures, cue_limits
 from bot.core.models import CATEGORIES, EXAM_CODES, EXAM_DOMAIN_WEIGHTS, Question, Topic
-from bot.core.yaml_lines import FAST_LOADER, LineLoader, line_of
+from bot.core.yaml_lines import FAST_LOADER, LineLoader, line_of, read_documents
 
 __all__ = ["ContentError", "Fault", "QuestionBank", "check_bank", "load_bank", "locate_questions"]
 
@@ -110,13 +108,11 @@ def _check(root: Path, loader: type) -> tuple[QuestionBank, list[Fault]]:
     files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
     if not files:
         faults.append(Fault(str(root), 0, "no topic files found"))
-    for path in files:
+    for path, (data, error) in zip(files, read_documents(files, loader), strict=True):
         label = _label(path, root)
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            faults.append(Fault(label, mark.line + 1 if mark else 1, f"not valid YAML: {exc}"))
+        if error is not None:
+            mark = getattr(error, "problem_mark", None)
+            faults.append(Fault(label, mark.line + 1 if mark else 1, f"not valid YAML: {error}"))
             continue
         checker = FileChecker(path, label)
         topic, file_questions = checker.topic(data)

@@ -6,6 +6,12 @@ loader, so that every fault names its line.
 
 from __future__ import annotations
 
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -125,3 +131,88 @@ def line_of(container: Any, key: str | int | None = None) -> int:
             return container.item_lines[key]
         return container.line
     return 1
+
+
+# --- reading many files -----------------------------------------------------------------------------
+
+Document = tuple[Any, Exception | None]  # (the data, None) or (None, why the file is not a YAML document)
+FORK_MIN_FILES = 16  # below this a second process costs more than it saves
+
+
+def read_documents(paths: Sequence[Path], loader: type) -> list[Document]:
+    """Each file's document, in order. Where the machine allows it (Linux, two cores or more, a process
+    with no other thread yet, as at start) a forked child reads the second half meanwhile: the bank's
+    parse is most of a start without the checked-bank cache, and libyaml holds the GIL throughout. A
+    child that fails in any way is not trusted: its half is then read here."""
+    if len(paths) < FORK_MIN_FILES or not _may_fork():
+        return [_read(path, loader) for path in paths]
+    middle = len(paths) // 2
+    collect = _read_in_child(paths[middle:], loader)
+    try:
+        first = [_read(path, loader) for path in paths[:middle]]
+    finally:
+        second = collect()
+    if second is None or len(second) != len(paths) - middle:
+        second = [None] * (len(paths) - middle)
+    rest = zip(paths[middle:], second, strict=True)
+    return first + [doc if doc is not None else _read(path, loader) for path, doc in rest]
+
+
+def _read(path: Path, loader: type) -> Document:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader), None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return None, exc
+
+
+def _may_fork() -> bool:
+    # Elsewhere fork is missing (Windows) or unsafe with system frameworks (macOS); with other threads
+    # running, a lock one of them holds would stay locked in the child.
+    return sys.platform == "linux" and threading.active_count() == 1 and len(os.sched_getaffinity(0)) > 1
+
+
+def _read_in_child(paths: Sequence[Path], loader: type) -> Callable[[], list[Document | None] | None]:
+    """Start a child reading `paths`; the returned call waits for it and gives its documents (None for a
+    file with a fault, which the parent reads again for its error), or None if the child failed."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return lambda: None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return lambda: None
+    if pid == 0:  # the child: never returns, never runs the parent's exit handlers or flushes its buffers
+        status = 1
+        try:
+            os.close(read_end)
+            documents = [_read_or_leave(path, loader) for path in paths]  # an error other than a fault: exit 1
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(documents, protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def collect() -> list[Document | None] | None:
+        try:
+            with os.fdopen(read_end, "rb") as incoming:
+                blob = incoming.read()
+        finally:
+            _, status = os.waitpid(pid, 0)
+        if status != 0:
+            return None
+        try:
+            documents = pickle.loads(blob)  # our own child's bytes, through a pipe only we hold
+        except Exception:
+            return None
+        return documents if isinstance(documents, list) else None
+
+    return collect
+
+
+def _read_or_leave(path: Path, loader: type) -> Document | None:
+    data, error = _read(path, loader)
+    return None if error is not None else (data, None)  # the parent reads a faulty file again, for its error
