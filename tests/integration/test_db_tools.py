@@ -355,7 +355,7 @@ def test_check_on_postgresql(capsys, history, postgres):
     code, out, _ = check(capsys, "--db", pg, "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["engine"] == "postgresql"
-    assert report["schema_version"] == report["latest_schema_version"] == 6
+    assert report["schema_version"] == report["latest_schema_version"] == 7
     assert report["rows"]["answers"] == sqlite_dump(history)["answers"].__len__()
     assert report["open_reports"] == 1 and report["outbox_not_done"] == {}
 
