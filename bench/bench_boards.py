@@ -32,7 +32,7 @@ from bench.dataset import PLATFORM, TEAM, Built, build, channel_id, default_shap
 from bot.app import Core, Library, build_core
 from bot.config import Settings
 from bot.core.boards import weekly_board
-from bot.core.models import ChannelRef, Invocation, Member, Press
+from bot.core.models import ChannelRef, ChannelSettings, Invocation, Member, Press
 from bot.core.periods import local_today, week_start
 from bot.platforms.slack.render import render
 from bot.schedule import CLOSE
@@ -142,8 +142,7 @@ async def measure(url: str, built: Built, settings: Settings, library: Library, 
         await core.router.handle(Invocation(ref, admin, "studybot", "status"))
         samples["weekly_board"] = await _weekly_boards(core, ref, 30 if quick else 100)
         samples["post_now"], samples["close_job"] = [], []
-        for n in range(30 if quick else 100):
-            day = NOW + timedelta(days=1 + n, minutes=30)  # a day with no post yet
+        for day in _posting_days(await core.store.get_channel(ref), 30 if quick else 100):
             clock.moment = day
             started = time.perf_counter()
             reply = await core.router.handle(Invocation(ref, admin, "studybot", "post-now"))
@@ -162,6 +161,20 @@ async def measure(url: str, built: Built, settings: Settings, library: Library, 
         await core.close()
     answers = await _channel_answers(url, built.channel_keys[0])
     return Figures(built.shape.answers, samples, errors, answers, len(channel.members), built.seconds)
+
+
+def _posting_days(settings: ChannelSettings | None, count: int) -> list[datetime]:
+    """The next `count` days after NOW on which the channel posts (its close job runs only on those: on
+    another day it would reveal nothing, and on the next posting day every post made since), each at a
+    moment with no post yet."""
+    assert settings is not None
+    days: list[datetime] = []
+    day = NOW
+    while len(days) < count:
+        day += timedelta(days=1)
+        if local_today(day, settings.timezone).weekday() in settings.days:
+            days.append(day + timedelta(minutes=30))
+    return days
 
 
 async def _weekly_boards(core: Core, ref: ChannelRef, rounds: int) -> list[float]:

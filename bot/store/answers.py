@@ -321,12 +321,16 @@ class Answers:
         return outcome
 
     async def answers_to(self, post_id: int) -> list[tuple[str, str, frozenset[int], bool, int, datetime]]:
+        # Each name by its key, one lookup per answer: as a join, PostgreSQL without statistics hashed the
+        # whole users table for a post's 20 answers (0.5 ms at 100k answers, 1.9 ms at 1M: the close job).
         rows = await self.engine.read(
             """
-            SELECT a.user_id, COALESCE(u.name, a.user_id) AS name, a.picked, a.correct, a.points, a.answered_at
+            SELECT a.user_id,
+                   COALESCE((SELECT u.name FROM users u WHERE u.platform = c.platform AND u.user_id = a.user_id),
+                            a.user_id) AS name,
+                   a.picked, a.correct, a.points, a.answered_at
             FROM answers a
             JOIN channels c ON c.id = a.channel_key
-            LEFT JOIN users u ON u.platform = c.platform AND u.user_id = a.user_id
             WHERE a.post_id = ?
             ORDER BY a.seq, a.answered_at
             """,

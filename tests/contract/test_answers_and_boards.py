@@ -50,6 +50,20 @@ async def test_two_hundred_clicks_from_fifty_members_record_fifty_answers_ranked
     assert sum(1 for a in stored if a[3]) == len(ranks)
 
 
+async def test_a_posts_answers_carry_each_members_name_on_the_posts_platform(store):
+    """What the reveal lists: in click order, each member by the name this platform knows (a member it
+    never named by their id), never the name of the same id on another platform."""
+    c = await channel(store)
+    post = await sent_post(store, c.id)
+    await store.remember_member("test", "U1", "Ada")
+    await store.remember_member("other", "U2", "Not on this platform")
+    await store.remember_member("test", "U3", "Grace")
+    for n, user in enumerate(("U3", "U2", "U1")):
+        await store.record_answer(post, answer(user, n != 1, at=NOW + timedelta(seconds=n)), RULES)
+    stored = await store.answers_to(post.id)
+    assert [(a[0], a[1], a[3]) for a in stored] == [("U3", "Grace", True), ("U2", "U2", False), ("U1", "Ada", True)]
+
+
 async def test_a_second_click_is_told_what_counted(store):
     c = await channel(store)
     post = await sent_post(store, c.id)
