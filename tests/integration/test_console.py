@@ -6,20 +6,23 @@ pseudo-terminal and type at it as a person would: arrow keys, history, Ctrl-C.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import random
 import re
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.app import build_core
+from bot.app import build_core, run_console
 from bot.core.models import Member
 from bot.platforms.console.platform import ConsolePlatform
 from bot.platforms.console.session import CONSOLE_CHANNEL, ConsoleSession
@@ -150,6 +153,35 @@ def test_piped_lines_are_echoed_after_the_prompt():
     terminal = Terminal(io.StringIO(), out)
     terminal.echo("/aws efs")
     assert out.getvalue() == "> /aws efs\n"
+
+
+class ReaderLeaves(io.StringIO):
+    """Output whose reader goes away (`studybot console | head`) as `marker` is printed."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker, self.gone = marker, False
+
+    def write(self, text: str) -> int:
+        if self.gone or self.marker in text:
+            self.gone = True
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+async def test_when_nobody_reads_the_output_any_more_the_session_ends_at_once(fixture_settings, tmp_path, caplog):
+    """The reader leaves while the bot prints its post: the console stops there (exit 0, the lines after
+    it not run) instead of retrying the post for minutes on a pipe nobody reads."""
+    out = ReaderLeaves("[#1 ")
+    typed = io.StringIO("/studybot post-now\n/answer 1\n/studybot close-now\n/quit\n")
+    settings = replace(fixture_settings, db_path=str(tmp_path / "bot.db"))
+    code = await asyncio.wait_for(run_console(settings, "me", "en", typed, out), 60)
+    assert code == 0
+    assert "studybot console" in out.getvalue() and out.gone
+    assert not [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM posts").fetchone() == (1,)
+        assert db.execute("SELECT COUNT(*) FROM answers").fetchone() == (0,)  # `/answer 1` never ran
 
 
 # --- a real terminal ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ async def serve_console(
         terminal.say(text("console.welcome", user=user))
         await service.start()
         lines = await terminal.lines(session.commands())
-        while (line := await lines.get()) is not None:
+        while not terminal.closed and (line := await lines.get()) is not None:
             terminal.echo(line)
             if not await session.line(line):
                 break

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any, TextIO
 
 PROMPT = "> "
@@ -26,18 +28,36 @@ class Terminal:
         self._lock = threading.Lock()
         self._readline: Any = None
         self._saved_tty: Any = None
+        self.closed = False  # what we print has no reader any more (`studybot console | head` ended)
+        self._end_input: Callable[[], None] | None = None
 
     # --- output -------------------------------------------------------------------------------
 
     def say(self, text: str) -> None:
-        """Print a line; if the prompt is showing, print above it and draw it again."""
+        """Print a line; if the prompt is showing, print above it and draw it again. Once the output has no
+        reader, nothing: the session ends (a message the bot sent is not retried, nobody could see it)."""
         with self._lock:
-            if self._reading and self.interactive:
-                typed = self._readline.get_line_buffer() if self._readline else ""
-                self.out.write(f"\r\x1b[2K{text}\n{PROMPT}{typed}")
-            else:
-                self.out.write(text + "\n")
-            self.out.flush()
+            if self.closed:
+                return
+            try:
+                if self._reading and self.interactive:
+                    typed = self._readline.get_line_buffer() if self._readline else ""
+                    self.out.write(f"\r\x1b[2K{text}\n{PROMPT}{typed}")
+                else:
+                    self.out.write(text + "\n")
+                self.out.flush()
+            except BrokenPipeError:
+                self._output_gone()
+
+    def _output_gone(self) -> None:
+        self.closed = True
+        # What is still buffered, and the interpreter's last flush at exit, go nowhere instead of failing.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.out.fileno())
+            os.close(devnull)
+        if self._end_input is not None:
+            self._end_input()
 
     def echo(self, line: str) -> None:
         """A piped line, shown as if it had been typed."""
@@ -50,6 +70,11 @@ class Terminal:
         """A queue of typed lines; None at the end (EOF, Ctrl-D, Ctrl-C)."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def end_input() -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        self._end_input = end_input
         if self.interactive:
             self._setup_readline(commands)
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / a thread
@@ -105,9 +130,10 @@ class Terminal:
 
             with contextlib.suppress(termios.error, OSError):
                 termios.tcsetattr(self.stdin.fileno(), termios.TCSADRAIN, self._saved_tty)
-        if self.interactive:
-            self.out.write("\n")
-            self.out.flush()
+        if self.interactive and not self.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self.out.write("\n")
+                self.out.flush()
 
 
 def _isatty(stream: TextIO) -> bool:
