@@ -72,7 +72,8 @@ class Terminal:
         queue: asyncio.Queue[str | None] = asyncio.Queue()
 
         def end_input() -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, None)
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the session has ended anyway
+                loop.call_soon_threadsafe(queue.put_nowait, None)
 
         self._end_input = end_input
         if self.interactive:
