@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import time
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.models import ChannelSettings, Lang
@@ -34,16 +35,20 @@ def parse_time(text: str) -> time:
 
 
 def parse_timezone(text: str) -> str:
-    name = text.strip()
-    if not name or name.startswith("/") or ".." in name:
+    """The IANA name, spelled as the database spells it whatever the case typed ("utc", "asia/seoul")."""
+    name = _zone_names().get(text.strip().casefold())
+    if name is None:
         raise SettingError("setting.bad_timezone", text)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingError("setting.bad_timezone", text) from None
-    if name not in available_timezones() and name != "UTC":
-        raise SettingError("setting.bad_timezone", text)
     return name
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones() | {"UTC"}}
 
 
 def _day(token: str, original: str) -> int:

@@ -59,6 +59,7 @@ async def test_settings_changes_are_checked_and_bad_values_change_nothing(channe
     for command, accepted in [
         ("/studybot time 25:00", "HH:MM"),
         ("/studybot timezone Mars/Olympus", "Asia/Seoul"),
+        ("/studybot timezone ../../etc/passwd", "Asia/Seoul"),
         ("/studybot days ", "Usage"),
         ("/studybot days funday", "mon"),
         ("/studybot language fr", "ko or en"),
@@ -73,6 +74,14 @@ async def test_settings_changes_are_checked_and_bad_values_change_nothing(channe
     ok = await channel.say("/studybot days mon,wed,fri")
     settings = await core.store.get_channel(channel.ref)
     assert (settings.post_time.hour, settings.post_time.minute, settings.days) == (10, 30, (0, 2, 4))
+
+
+async def test_a_time_zone_is_found_whatever_the_case_it_is_typed_in(channel, core):
+    await channel.say("/studybot setup")
+    for typed, stored in [("utc", "UTC"), ("  europe/LONDON ", "Europe/London"), ("asia/seoul", "Asia/Seoul")]:
+        reply = await channel.say(f"/studybot timezone {typed}")
+        assert reply.kind == "status", typed
+        assert (await core.store.get_channel(channel.ref)).timezone == stored
 
 
 async def test_week_boundaries_follow_the_channel_time_zone(channel, core, clock):
