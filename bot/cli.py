@@ -7,12 +7,17 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 
 from bot import offline
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.content import ContentError
 from bot.core.ports import StoreError
+
+SIMULATE_DAYS = 3660  # ten years: a longer run says nothing new and takes minutes
+SIMULATE_MEMBERS = 5000  # a very large team's channel; each member is a line of output a day
+SIMULATE_FIRST, SIMULATE_LAST = date(1970, 1, 1), date(2999, 12, 31)  # ten years on, still a real date
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -99,18 +104,29 @@ def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.set_defaults(func=_db_check)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
+def _count(most: int) -> Callable[[str], int]:
+    """A whole number from 1 to `most`, or argparse's error naming the range."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to {most:,}")
+        return value
+
+    return parse
 
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if not SIMULATE_FIRST <= day <= SIMULATE_LAST:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a day from {SIMULATE_FIRST} to {SIMULATE_LAST}")
+    return day
 
 
 def _run_discord(args: argparse.Namespace) -> int:
@@ -192,8 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate", help="run the schedule on a virtual clock with simulated members; print what the channel gets"
     )
     _add_common(simulate, db=True)
-    simulate.add_argument("--days", type=_positive, default=14, help="how many days to simulate (default 14)")
-    simulate.add_argument("--members", type=_positive, default=5, help="simulated members (default 5)")
+    simulate.add_argument(
+        "--days", type=_count(SIMULATE_DAYS), default=14, help="how many days to simulate (default 14, at most 3,660)"
+    )
+    simulate.add_argument(
+        "--members", type=_count(SIMULATE_MEMBERS), default=5, help="simulated members (default 5, at most 5,000)"
+    )
     simulate.add_argument("--start", type=_day, help="first day, YYYY-MM-DD (default: this week's Monday)")
     simulate.add_argument("--timezone", help="the channel's time zone (default: the configured default)")
     simulate.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same run")

@@ -73,3 +73,20 @@ def test_the_second_weekly_board_names_the_most_improved_member_and_the_weakest_
     assert len(boards) == 3
     assert "Most improved" in boards[2] and "weakest domain" in boards[2]
     assert "/aws " in boards[2]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--days", "99999999"], "--days: '99999999': give a whole number from 1 to 3,660"),
+        (["--members", "abc"], "--members: 'abc': give a whole number from 1 to 5,000"),
+        (["--members", "999999999999"], "--members: '999999999999': give a whole number from 1 to 5,000"),
+        (["--start", "9999-12-30"], "--start: '9999-12-30': give a day from 1970-01-01 to 2999-12-31"),
+        (["--start", "2026-02-30"], "'2026-02-30' is not a date (YYYY-MM-DD)"),
+    ],
+)
+def test_a_run_too_long_too_large_or_off_the_calendar_is_refused_before_it_starts(capsys, fixture_config, args, said):
+    with pytest.raises(SystemExit) as stopped:
+        main(["simulate", "--config", str(fixture_config), *args])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and said in err and "Traceback" not in err
