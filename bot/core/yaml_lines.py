@@ -147,15 +147,15 @@ def read_documents(paths: Sequence[Path], loader: type) -> list[Document]:
     if len(paths) < FORK_MIN_FILES or not _may_fork():
         return [_read(path, loader) for path in paths]
     middle = len(paths) // 2
-    collect = _read_in_child(paths[middle:], loader)
+    rest = paths[middle:]
+    collect = _read_in_child(rest, loader)
     try:
         first = [_read(path, loader) for path in paths[:middle]]
     finally:
         second = collect()
-    if second is None or len(second) != len(paths) - middle:
-        second = [None] * (len(paths) - middle)
-    rest = zip(paths[middle:], second, strict=True)
-    return first + [doc if doc is not None else _read(path, loader) for path, doc in rest]
+    if second is None or len(second) != len(rest):
+        second = [None] * len(rest)
+    return first + [doc or _read(path, loader) for path, doc in zip(rest, second, strict=True)]
 
 
 def _read(path: Path, loader: type) -> Document:
