@@ -119,7 +119,7 @@ def _count(most: int) -> Callable[[str], int]:
     return parse
 
 
-def _day(text: str) -> date:
+def _start_day(text: str) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--members", type=_count(SIMULATE_MEMBERS), default=5, help="simulated members (default 5, at most 5,000)"
     )
-    simulate.add_argument("--start", type=_day, help="first day, YYYY-MM-DD (default: this week's Monday)")
+    simulate.add_argument("--start", type=_start_day, help="first day, YYYY-MM-DD (default: this week's Monday)")
     simulate.add_argument("--timezone", help="the channel's time zone (default: the configured default)")
     simulate.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same run")
     simulate.add_argument("--lang", choices=("ko", "en"), help="the channel's language")
